@@ -51,6 +51,11 @@ export interface Backend {
   read(buffer: BackendBuffer): Promise<HostArray>;
   /** Synchronous read; only where `canReadSync`. May return a view of the live memory: copy before keeping it. */
   readSync?(buffer: BackendBuffer): HostArray;
+  /**
+   * Adopts a host array as a buffer without copying (CPU only): writes through either
+   * side are visible to the other. Absent where device memory is separate.
+   */
+  wrap?(data: HostArray): BackendBuffer;
   memoryStats(): BackendMemoryStats;
   /** Submits pending work (GPU); a no-op where work runs eagerly. */
   flush?(): void;

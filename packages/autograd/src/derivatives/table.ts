@@ -1,0 +1,54 @@
+/**
+ * The derivative table: one entry per registered op name (compare PyTorch's
+ * derivatives.yaml). Each backward is written with public tensor ops, so it runs on every
+ * backend and is itself recorded when `createGraph` is set (double backward).
+ *
+ * Conventions: a backward returns one gradient per input (null where there is none). The
+ * engine reduces each gradient to its input's shape (undoing broadcasting) and casts it to
+ * the input's dtype, so formulas may return broadcast-shaped or promoted gradients.
+ * Temporaries a formula creates are disposed by the engine (the call runs in a `tidy`).
+ */
+import type { Tensor } from '@torchlet/tensor';
+import type { BackwardContext } from '../graph.js';
+
+/** Which inputs and outputs the backward needs saved (each costs a storage reference). */
+export interface SaveSpec {
+  readonly inputs?: readonly number[];
+  readonly outputs?: readonly number[];
+}
+
+export interface Derivative<A = any> {
+  /** The node's name when not `<OpName>Backward0`. */
+  readonly name?: string;
+  /** Static, or chosen from which inputs need a gradient. */
+  readonly save?: SaveSpec | ((needs: readonly boolean[], attrs: A) => SaveSpec);
+  readonly backward: (ctx: BackwardContext<A>, grads: readonly (Tensor | null)[]) => readonly (Tensor | null | undefined)[];
+}
+
+interface TableState {
+  table: Map<string, Derivative>;
+}
+
+const KEY = Symbol.for('@torchlet/autograd/derivatives');
+const g = globalThis as Record<symbol, unknown>;
+const state: TableState = (g[KEY] as TableState | undefined) ?? { table: new Map() };
+g[KEY] = state;
+
+/** Adds entries keyed by registered op name (the nn and optim packages add their fused ops here). */
+export function defineDerivatives(entries: Record<string, Derivative>): void {
+  for (const [name, d] of Object.entries(entries)) state.table.set(name, d);
+}
+
+export function getDerivative(name: string): Derivative | undefined {
+  return state.table.get(name);
+}
+
+export function derivativeNames(): string[] {
+  return [...state.table.keys()];
+}
+
+/** `mul` → `MulBackward0`, `indexSelect` → `IndexSelectBackward0`, `copy_` → `CopyBackwards`. */
+export function backwardName(op: string): string {
+  const base = op.endsWith('_') ? op.slice(0, -1) : op;
+  return base.charAt(0).toUpperCase() + base.slice(1) + 'Backward0';
+}

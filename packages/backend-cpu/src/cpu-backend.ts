@@ -1,0 +1,191 @@
+import {
+  DTYPE_INFO,
+  hostArray,
+  type ArgReduceOp,
+  type Backend,
+  type BackendBuffer,
+  type BackendMemoryStats,
+  type BinaryOp,
+  type DType,
+  type FusedKernels,
+  type HostArray,
+  type RandomKind,
+  type ReduceOp,
+  type ScanOp,
+  type TensorView,
+  type UnaryOp,
+} from '@torchlet/backend';
+import { CpuBuffer } from './buffer.js';
+import * as elementwise from './kernels/elementwise.js';
+import * as fusedKernels from './kernels/fused.js';
+import * as indexing from './kernels/indexing.js';
+import { matmul } from './kernels/matmul.js';
+import { random } from './kernels/random.js';
+import { argReduce, reduce } from './kernels/reduce.js';
+import { scan } from './kernels/scan.js';
+import { sort } from './kernels/sort.js';
+
+const CPU_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', 'int32', 'bool']);
+
+function dtypeOfHostArray(data: HostArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'bool';
+  throw new TypeError(`cpu backend: cannot wrap a ${data.constructor.name} (float16 is not supported on the CPU)`);
+}
+
+/**
+ * The CPU device (torch.device('cpu')): buffers are host typed arrays and every primitive
+ * runs eagerly and synchronously, so `readSync` is available.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu' as const;
+  readonly canReadSync = true;
+  readonly dtypes: ReadonlySet<DType> = CPU_DTYPES;
+  readonly fused: Partial<FusedKernels> = {
+    softmax: fusedKernels.softmax,
+    logSoftmax: fusedKernels.logSoftmax,
+  };
+
+  #liveBuffers = 0;
+  #liveBytes = 0;
+
+  // ---- memory -------------------------------------------------------------------------
+
+  alloc(dtype: DType, size: number): CpuBuffer {
+    if (!CPU_DTYPES.has(dtype)) {
+      throw new TypeError(`cpu backend: dtype '${dtype}' is not supported on the CPU (use float32, float64, int32 or bool)`);
+    }
+    if (!Number.isInteger(size) || size < 0) throw new RangeError(`cpu backend: invalid buffer size ${size}`);
+    const buffer = new CpuBuffer(dtype, size, hostArray(dtype, size));
+    this.#liveBuffers++;
+    this.#liveBytes += size * DTYPE_INFO[dtype].bytes;
+    return buffer;
+  }
+
+  /** Adopts a host array without copying; it is counted and freed like any allocation. */
+  wrap(data: HostArray): CpuBuffer {
+    const dtype = dtypeOfHostArray(data);
+    const buffer = new CpuBuffer(dtype, data.length, data);
+    this.#liveBuffers++;
+    this.#liveBytes += data.length * DTYPE_INFO[dtype].bytes;
+    return buffer;
+  }
+
+  free(buffer: BackendBuffer): void {
+    const b = this.#own(buffer);
+    if (b.freed) throw new Error(`cpu backend: double free of a ${b.dtype}[${b.size}] buffer`);
+    b.freed = true;
+    this.#liveBuffers--;
+    this.#liveBytes -= b.size * DTYPE_INFO[b.dtype].bytes;
+  }
+
+  write(buffer: BackendBuffer, data: HostArray, offset = 0): void {
+    const b = this.#live(buffer);
+    if (offset < 0 || offset + data.length > b.size) {
+      throw new RangeError(`cpu backend: write of ${data.length} elements at offset ${offset} overflows a buffer of ${b.size}`);
+    }
+    if (b.dtype === 'bool' && !(data instanceof Uint8Array)) {
+      for (let i = 0; i < data.length; i++) b.data[offset + i] = data[i] !== 0 ? 1 : 0;
+    } else {
+      b.data.set(data, offset);
+    }
+  }
+
+  read(buffer: BackendBuffer): Promise<HostArray> {
+    return Promise.resolve(this.#live(buffer).data.slice());
+  }
+
+  /** The live array itself (no copy), as the interface allows: copy before keeping it. */
+  readSync(buffer: BackendBuffer): HostArray {
+    return this.#live(buffer).data;
+  }
+
+  memoryStats(): BackendMemoryStats {
+    return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };
+  }
+
+  flush(): void {}
+
+  #own(buffer: BackendBuffer): CpuBuffer {
+    if (!(buffer instanceof CpuBuffer)) throw new TypeError('cpu backend: buffer belongs to another backend');
+    return buffer;
+  }
+
+  #live(buffer: BackendBuffer): CpuBuffer {
+    const b = this.#own(buffer);
+    if (b.freed) throw new Error('cpu backend: buffer used after free');
+    return b;
+  }
+
+  // ---- primitives -----------------------------------------------------------------------
+
+  unary(op: UnaryOp, x: TensorView, out: TensorView): void {
+    elementwise.unary(op, x, out);
+  }
+
+  binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void {
+    elementwise.binary(op, a, b, out);
+  }
+
+  where(cond: TensorView, a: TensorView, b: TensorView, out: TensorView): void {
+    elementwise.where(cond, a, b, out);
+  }
+
+  cast(x: TensorView, out: TensorView): void {
+    elementwise.cast(x, out);
+  }
+
+  reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void {
+    reduce(op, x, axes, out);
+  }
+
+  argReduce(op: ArgReduceOp, x: TensorView, axis: number, out: TensorView): void {
+    argReduce(op, x, axis, out);
+  }
+
+  scan(op: ScanOp, x: TensorView, axis: number, out: TensorView): void {
+    scan(op, x, axis, out);
+  }
+
+  matmul(a: TensorView, b: TensorView, out: TensorView): void {
+    matmul(a, b, out);
+  }
+
+  gather(x: TensorView, axis: number, index: TensorView, out: TensorView): void {
+    indexing.gather(x, axis, index, out);
+  }
+
+  indexSelect(x: TensorView, axis: number, index: TensorView, out: TensorView): void {
+    indexing.indexSelect(x, axis, index, out);
+  }
+
+  scatter(dst: TensorView, axis: number, index: TensorView, src: TensorView, mode: 'set' | 'add'): void {
+    indexing.scatter(dst, axis, index, src, mode);
+  }
+
+  indexAdd(dst: TensorView, axis: number, index: TensorView, src: TensorView): void {
+    indexing.indexAdd(dst, axis, index, src);
+  }
+
+  sort(x: TensorView, axis: number, descending: boolean, values: TensorView, indices: TensorView): void {
+    sort(x, axis, descending, values, indices);
+  }
+
+  assign(dst: TensorView, src: TensorView): void {
+    elementwise.assign(dst, src);
+  }
+
+  fill(out: TensorView, value: number): void {
+    elementwise.fill(out, value);
+  }
+
+  arange(out: TensorView, start: number, step: number): void {
+    elementwise.arange(out, start, step);
+  }
+
+  random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void {
+    random(kind, out, seed, offset, p);
+  }
+}

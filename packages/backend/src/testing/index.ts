@@ -1,0 +1,20 @@
+export { runConformanceSuite } from './conformance.js';
+export type { ConformanceOptions, ConformanceTolerances, FloatTolerance } from './context.js';
+export {
+  assertClose,
+  assertEqual,
+  broadcastStrides,
+  broadcastValues,
+  BufferScope,
+  f16BitsToF32,
+  f32ToF16Bits,
+  makeView,
+  readBuffer,
+  readView,
+  roundHalfEven,
+  roundToDType,
+  stridedValues,
+  uploadBuffer,
+} from './helpers.js';
+export type { CloseOptions, Layout, Operand } from './helpers.js';
+export { binaryRef, castRef, erf, floorDivideRef, remainderRef, unaryRef } from './reference.js';

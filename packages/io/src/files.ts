@@ -1,0 +1,88 @@
+/**
+ * File access that keeps the package browser-safe: `node:fs` is imported lazily, only when a
+ * function is given a path, so bundles that pass bytes never touch it.
+ */
+
+type FsPromises = typeof import('node:fs/promises');
+
+let fsPromise: Promise<FsPromises> | null = null;
+
+async function fs(what: string): Promise<FsPromises> {
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+  if (!isNode) {
+    throw new Error(`${what}: file paths need Node.js (node:fs); in the browser pass a Uint8Array instead`);
+  }
+  fsPromise ??= import(/* @vite-ignore */ 'node:fs/promises');
+  return fsPromise;
+}
+
+/** The bytes of `input`: itself when it is bytes, the file's contents when it is a path. */
+export async function readInput(input: Uint8Array | ArrayBuffer | string, what: string): Promise<Uint8Array> {
+  if (typeof input === 'string') {
+    const f = await fs(what);
+    const buf = await f.readFile(input);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  if (input instanceof ArrayBuffer) return new Uint8Array(input);
+  if (input instanceof Uint8Array) return input;
+  throw new TypeError(`${what}: expected a Uint8Array or a file path, got ${describe(input)}`);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'object') return (x as object).constructor?.name ?? 'object';
+  return typeof x;
+}
+
+/**
+ * Writes `bytes` to `path` atomically: into `path.tmp-<pid>-<random>` in the same directory,
+ * flushed with fsync, then renamed over `path` (a reader sees the old file or the new one, never
+ * a partial one). The temporary file is removed if anything fails.
+ */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, what: string): Promise<void> {
+  const f = await fs(what);
+  const rand = Math.random().toString(36).slice(2, 10);
+  const tmp = `${path}.tmp-${process.pid}-${rand}`;
+  let handle: Awaited<ReturnType<FsPromises['open']>> | null = null;
+  try {
+    handle = await f.open(tmp, 'wx');
+    let written = 0;
+    while (written < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written);
+      written += bytesWritten;
+    }
+    try {
+      await handle.sync();
+    } catch {
+      // fsync is unavailable on some file systems; the rename below is still atomic.
+    }
+    await handle.close();
+    handle = null;
+    await f.rename(tmp, path);
+  } catch (err) {
+    if (handle) await handle.close().catch(() => undefined);
+    await f.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await syncDir(f, path);
+}
+
+async function syncDir(f: FsPromises, path: string): Promise<void> {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dir = slash > 0 ? path.slice(0, slash) : slash === 0 ? '/' : '.';
+  try {
+    const h = await f.open(dir, 'r');
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // Directories cannot be opened or fsynced on every platform (Windows); best effort.
+  }
+}
+
+/** Defines `key` on `obj` as an own enumerable property (safe for keys like `__proto__`). */
+export function defineEntry<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}

@@ -1,0 +1,259 @@
+import {
+  contiguousStrides,
+  getBackend,
+  isContiguousView,
+  isFloating,
+  type Backend,
+  type DType,
+  type DeviceName,
+  type HostArray,
+  type Storage,
+  type TensorView,
+} from '@torchlet/backend';
+import { DeviceError, RuntimeError } from './errors.js';
+import { numelOf, normalizeDim, type Shape } from './shape.js';
+import { trackTensor, untrackTensor } from '../memory/lifetime.js';
+
+/** What autograd attaches to a non-leaf tensor; the tensor core only stores it. */
+export interface GradFn {
+  /** Readable name for debugging, e.g. `MulBackward0`. */
+  readonly name: string;
+}
+
+/** Set by `@torchlet/autograd` when it is imported; the core calls it for `backward()`. */
+export interface AutogradBridge {
+  backward(tensor: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
+  /** Called by `dispose()` on a tensor that has a `gradFn`, so autograd can free graphs nothing can reach. */
+  release?(tensor: Tensor): void;
+}
+
+let autogradBridge: AutogradBridge | null = null;
+
+export function setAutogradBridge(bridge: AutogradBridge | null): void {
+  autogradBridge = bridge;
+}
+
+/**
+ * A tensor is storage + dtype + shape + strides + offset. Views share storage and each
+ * hold one reference on it; `dispose()` releases this tensor's reference.
+ */
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  readonly #strides: readonly number[];
+  readonly offset: number;
+  #storage: Storage | null;
+
+  // ---- autograd state (managed by @torchlet/autograd) ----
+  #requiresGrad = false;
+  /** Accumulated gradient of a leaf (or of a non-leaf after `retainGrad()`). */
+  grad: Tensor | null = null;
+  /** The node that produced this tensor; null for leaves. */
+  gradFn: GradFn | null = null;
+  /** Autograd's private bookkeeping (retain-grad flag, hooks, output index …). */
+  autogradMeta: Record<string, unknown> | null = null;
+
+  /** Internal: use the creation functions. Takes ownership of one reference to `storage`. */
+  constructor(storage: Storage, shape: Shape, strides: readonly number[], offset: number, dtype: DType = storage.buffer.dtype) {
+    this.#storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.#strides = Object.freeze([...strides]);
+    this.offset = offset;
+    this.dtype = dtype;
+    trackTensor(this, storage);
+  }
+
+  // ---- metadata ----------------------------------------------------------------------------
+
+  get storage(): Storage {
+    if (!this.#storage) throw new RuntimeError(`Tensor of shape [${this.shape.join(', ')}] was used after dispose()`);
+    return this.#storage;
+  }
+
+  get device(): DeviceName {
+    return this.storage.backend.name;
+  }
+
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** `tensor.dim()` in PyTorch. */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** `size()` is the shape; `size(d)` one dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim(dim, this.ndim, 'size')] ?? 1;
+  }
+
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.#strides];
+    return this.#strides[normalizeDim(dim, this.ndim, 'stride')] ?? 1;
+  }
+
+  get strides(): readonly number[] {
+    return this.#strides;
+  }
+
+  isContiguous(): boolean {
+    return isContiguousView(this.shape, this.#strides);
+  }
+
+  /** The strided window the backend primitives read. */
+  get kernelView(): TensorView {
+    const storage = this.storage;
+    return { buffer: storage.buffer, dtype: this.dtype, shape: this.shape, strides: this.#strides, offset: this.offset };
+  }
+
+  /** In-place write counter shared by every view of the storage. */
+  get version(): number {
+    return this.storage.version;
+  }
+
+  get isDisposed(): boolean {
+    return this.#storage === null;
+  }
+
+  // ---- autograd surface -----------------------------------------------------------------------
+
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    if (value && !isFloating(this.dtype)) {
+      throw new RuntimeError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
+    }
+    if (!value && this.gradFn) {
+      throw new RuntimeError(
+        'you can only change requires_grad flags of leaf variables. Use detach() to get a tensor that does not require grad.',
+      );
+    }
+    this.#requiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` in place and returns this tensor. */
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** Internal: lets autograd mark op outputs without the leaf check. */
+  setRequiresGradUnchecked(value: boolean): void {
+    this.#requiresGrad = value;
+  }
+
+  /** A leaf is a tensor autograd did not produce (user-created, or not requiring grad). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  backward(gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
+    if (!autogradBridge) {
+      throw new RuntimeError("backward() needs autograd: add `import '@torchlet/autograd'` (or import from 'torchlet').");
+    }
+    autogradBridge.backward(this, gradient, options);
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  /** Releases this tensor's reference to its storage. Idempotent. */
+  dispose(): void {
+    const storage = this.#storage;
+    if (!storage) return;
+    this.#storage = null;
+    if (this.gradFn && autogradBridge?.release) autogradBridge.release(this);
+    untrackTensor(this);
+    storage.release();
+    if (this.grad) {
+      this.grad.dispose();
+      this.grad = null;
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- reading -----------------------------------------------------------------------------
+
+  /** The elements in row-major order, on every device. */
+  async data(): Promise<HostArray> {
+    const storage = this.storage;
+    if (isContiguousView(this.shape, this.#strides)) {
+      const all = await storage.backend.read(storage.buffer);
+      return all.slice(this.offset, this.offset + this.numel());
+    }
+    const packed = packContiguous(this);
+    try {
+      return await packed.backend.read(packed.buffer);
+    } finally {
+      packed.backend.free(packed.buffer);
+    }
+  }
+
+  /** Synchronous `data()`; throws a `DeviceError` on devices that read asynchronously. */
+  dataSync(): HostArray {
+    const storage = this.storage;
+    const backend = storage.backend;
+    if (!backend.canReadSync || !backend.readSync) {
+      throw new DeviceError(`dataSync(): tensors on '${backend.name}' cannot be read synchronously; use \`await tensor.data()\``);
+    }
+    if (isContiguousView(this.shape, this.#strides)) {
+      return backend.readSync(storage.buffer).slice(this.offset, this.offset + this.numel());
+    }
+    const packed = packContiguous(this);
+    try {
+      return backend.readSync(packed.buffer).slice();
+    } finally {
+      backend.free(packed.buffer);
+    }
+  }
+
+  /** The value of a one-element tensor as a number (booleans as 0/1 numbers; see `itemBool`). */
+  item(): number {
+    this.#checkOneElement('item');
+    return this.dataSync()[0]!;
+  }
+
+  async itemAsync(): Promise<number> {
+    this.#checkOneElement('itemAsync');
+    return (await this.data())[0]!;
+  }
+
+  #checkOneElement(op: string): void {
+    if (this.numel() !== 1) {
+      throw new RuntimeError(`${op}(): a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+    }
+  }
+}
+
+/** Copies a strided tensor into a fresh contiguous buffer (caller frees it). */
+function packContiguous(t: Tensor): { backend: Backend; buffer: ReturnType<Backend['alloc']> } {
+  const backend = t.backend;
+  const buffer = backend.alloc(t.dtype, t.numel());
+  backend.assign(
+    { buffer, dtype: t.dtype, shape: t.shape, strides: contiguousStrides(t.shape), offset: 0 },
+    t.kernelView,
+  );
+  return { backend, buffer };
+}
+
+export function backendFor(device: DeviceName): Backend {
+  return getBackend(device);
+}
