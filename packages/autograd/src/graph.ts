@@ -7,11 +7,11 @@
  * more: a node counts the live tensors whose `gradFn` it is plus the edges of live
  * downstream nodes, and at zero it frees what it saved and releases its own edges.
  */
-import { RuntimeError, keep, viewOf, type GradFn, type Shape, type Tensor } from '@torchlet/tensor';
+import { RuntimeError, keep, viewOf, type GradFn, type GradHook, type Shape, type Tensor } from '@torchlet/tensor';
 import type { DType, DeviceName } from '@torchlet/backend';
 
 /** A gradient hook: may return a replacement gradient (which autograd then owns). */
-export type GradHook = (grad: Tensor) => Tensor | void | undefined;
+export type { GradHook };
 
 /** Where a gradient flows: slot `nr` of `node`'s outputs. */
 export interface Edge {
@@ -149,6 +149,8 @@ export interface BackwardContext<A = any> {
   input(i: number): Tensor;
   /** Saved output `i` (declared in the derivative's `save`). */
   output(i: number): Tensor;
+  /** Tensor `k` of a custom Function's `saveForBackward` list. */
+  saved(k: number): Tensor;
   inputInfo(i: number): TensorInfo;
   outputInfo(i: number): TensorInfo;
   /** Whether input `i` needs a gradient (a formula may skip the others and return null). */
@@ -172,6 +174,8 @@ export class Node implements GradFn {
   released = false;
   savedInputs: (SavedTensor | undefined)[] = [];
   savedOutputs: (SavedTensor | undefined)[] = [];
+  /** Tensors a custom Function saved with `ctx.saveForBackward`. */
+  savedList: SavedTensor[] | null = null;
   /** Tensor hooks registered on outputs, per output. */
   hooks: GradHook[][] | null = null;
   /** Outputs that `retainGrad()` (weakly in spirit: a JS reference, no storage). */
@@ -200,6 +204,7 @@ export class Node implements GradFn {
   freeSaved(): void {
     for (const s of this.savedInputs) s?.free();
     for (const s of this.savedOutputs) s?.free();
+    if (this.savedList) for (const s of this.savedList) s.free();
   }
 
   toString(): string {

@@ -70,10 +70,12 @@ export interface Backend {
   cast(x: TensorView, out: TensorView): void;
   /**
    * Reduces `axes` (sorted, unique) of `x`. `out` is contiguous with `x`'s shape where the
-   * reduced axes have size 1. An int32 `sum`/`prod` that overflows throws a RangeError.
+   * reduced axes have size 1; `axes` is empty only for rank-0 views. An int32 `sum`/`prod`
+   * that overflows throws a RangeError: at the call on synchronous devices, at the next
+   * `flush`/`read` on asynchronous ones. Max/min over an empty axis throw likewise.
    */
   reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void;
-  /** Index (int32) of the first max/min along `axis`; `out` keeps `axis` with size 1. */
+  /** Index (int32) of the first max/min along `axis` (the first NaN wins, as in PyTorch); `out` keeps `axis` with size 1. */
   argReduce(op: ArgReduceOp, x: TensorView, axis: number, out: TensorView): void;
   /** Inclusive scan along `axis`; `out` has `x`'s shape. */
   scan(op: ScanOp, x: TensorView, axis: number, out: TensorView): void;
@@ -105,7 +107,10 @@ export interface Backend {
   fill(out: TensorView, value: number): void;
   /** `out[i] = start + i · step` on a contiguous 1-D view. */
   arange(out: TensorView, start: number, step: number): void;
-  /** Philox draws into a contiguous float (or bool for bernoulli) view, per `philox.ts`. */
+  /**
+   * Philox draws per `philox.ts` into a float view (bernoulli also into bool); element i of a
+   * strided `out` receives stream position i in row-major order.
+   */
   random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void;
 
   /** Optional fused kernels; the op library composes primitives when one is absent. */

@@ -219,11 +219,7 @@ export interface RawTensor {
  * alignment then name, header padded with spaces to a multiple of 8 bytes.
  */
 export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?: Record<string, string>): Uint8Array {
-  const names = Object.keys(tensors).sort((a, b) => {
-    const ra = FILE_DTYPES[tensors[a]!.dtype].rank;
-    const rb = FILE_DTYPES[tensors[b]!.dtype].rank;
-    return rb - ra || (a < b ? -1 : a > b ? 1 : 0);
-  });
+  const names = safetensorsOrder(tensors);
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     const meta: Record<string, string> = {};
@@ -258,6 +254,15 @@ export function encodeSafetensors(tensors: Record<string, RawTensor>, metadata?:
     at += tensors[name]!.data.byteLength;
   }
   return out;
+}
+
+/** The order in which `encodeSafetensors` lays tensors out: descending dtype alignment, then name. */
+export function safetensorsOrder(tensors: Record<string, RawTensor>): string[] {
+  return Object.keys(tensors).sort((a, b) => {
+    const ra = FILE_DTYPES[tensors[a]!.dtype].rank;
+    const rb = FILE_DTYPES[tensors[b]!.dtype].rank;
+    return rb - ra || (a < b ? -1 : a > b ? 1 : 0);
+  });
 }
 
 function wantsInt64(option: SaveSafetensorsOptions['int64'], name: string): boolean {

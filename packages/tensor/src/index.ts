@@ -9,7 +9,7 @@ export type { DType, DeviceName, HostArray } from '@torchlet/backend';
 
 // ---- core ----
 export { Tensor, setAutogradBridge } from './core/tensor.js';
-export type { AutogradBridge, GradFn } from './core/tensor.js';
+export type { AutogradBridge, GradFn, GradHook, RemovableHandle } from './core/tensor.js';
 export {
   DTypeError,
   DeviceError,
@@ -46,7 +46,60 @@ export * from './ops/elementwise.js';
 export { alias, cast, clone, contiguous, detach, to, toAsync, toDevice } from './ops/conversion.js';
 export type { ToOptions } from './ops/conversion.js';
 export { formatTensor } from './format/format.js';
+export {
+  computeStride, diagonal, expand, expandAs, flatten, mT, movedim, narrow, normalizeSlice, permute, reshape, reshapeAs,
+  select, slice, squeeze, t, transpose, unflatten, unsqueeze, view, viewAs,
+} from './ops/views.js';
+export type { ExpandAttrs, PermuteAttrs, SelectAttrs, SliceAttrs, ViewAttrs } from './ops/views.js';
+export { canCast, checkWritable, copy_, torchDTypeName } from './ops/copy.js';
+export {
+  argwhere, gather, index, indexAdd, indexSelect, maskedFill, maskedSelect, maskedSelectAsync, nonzero, nonzeroAsync,
+  oneHot, scatter, scatterAdd, setIndex,
+} from './ops/indexing.js';
+export type { IndexItem, NonzeroOptions, SliceSpec } from './ops/indexing.js';
+export {
+  cat, chunk, concat, diag, flip, fliplr, flipud, hstack, pad, repeat, repeatInterleave, roll, split, stack, tile, tril,
+  triu, unbind, vstack,
+} from './ops/shape-ops.js';
+export type { PadOptions } from './ops/shape-ops.js';
+export { argsort, kthvalue, msort, sort, topk, unique, uniqueAsync } from './ops/sorting.js';
+export type { SortOptions, TopkOptions, UniqueOptions, UniqueResult } from './ops/sorting.js';
+export {
+  UNARY_INPLACE_OPS, add_, atan2_, clampMax_, clampMin_, clamp_, div_, fill_, floorDivide_, indexAdd_, maskedFill_, mul_,
+  pow_, remainder_, scatterAdd_, scatter_, sub_, unaryInplace, zero_,
+} from './ops/inplace.js';
 // @views-exports (helper: views, shape, indexing, in-place)
+export {
+  all,
+  amax,
+  amin,
+  any,
+  argmax,
+  argmin,
+  countNonzero,
+  cummax,
+  cummin,
+  cumprod,
+  cumsum,
+  logsumexp,
+  max,
+  mean,
+  min,
+  norm,
+  prod,
+  std,
+  sum,
+  var,
+  variance,
+  vectorNorm,
+} from './ops/reduce.js';
+export type { Dims, NormOptions, NormOrd, ReduceOptions, SumOptions, ValuesIndices, VarOptions, VectorNormOptions } from './ops/reduce.js';
+export { addmm, addmv, baddbmm, bmm, cdist, dot, einsum, linalg, matmul, mm, mv, outer, tensordot } from './ops/linalg.js';
+export type { AddmmOptions } from './ops/linalg.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export type { SoftmaxOptions } from './ops/softmax.js';
+export { addcdiv, addcmul, allclose, allcloseAsync, clamp, clampMax, clampMin, clip, equal, equalAsync, isclose, lerp } from './ops/math-misc.js';
+export type { ClampBound, ClampOptions, IscloseOptions } from './ops/math-misc.js';
 // @math-exports (helper: reductions, linalg, softmax, misc math)
 export {
   DEFAULT_SEED,

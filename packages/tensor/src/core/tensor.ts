@@ -25,6 +25,25 @@ export interface AutogradBridge {
   backward(tensor: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
   /** Called by `dispose()` on a tensor that has a `gradFn`, so autograd can free graphs nothing can reach. */
   release?(tensor: Tensor): void;
+  retainGrad?(tensor: Tensor): void;
+  retainsGrad?(tensor: Tensor): boolean;
+  registerHook?(tensor: Tensor, hook: GradHook): RemovableHandle;
+}
+
+/** A tensor gradient hook: may return a replacement gradient (autograd then owns it). */
+export type GradHook = (grad: Tensor) => Tensor | void | undefined;
+
+/** Removes a hook: call it, or call its `remove()` (PyTorch's handle). */
+export interface RemovableHandle {
+  (): void;
+  remove(): void;
+}
+
+function needAutograd(what: string): AutogradBridge {
+  if (!autogradBridge) {
+    throw new RuntimeError(`${what} needs autograd: add \`import '@torchlet/autograd'\` (or import from 'torchlet').`);
+  }
+  return autogradBridge;
 }
 
 let autogradBridge: AutogradBridge | null = null;
@@ -164,10 +183,25 @@ export class Tensor {
   }
 
   backward(gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
-    if (!autogradBridge) {
-      throw new RuntimeError("backward() needs autograd: add `import '@torchlet/autograd'` (or import from 'torchlet').");
-    }
-    autogradBridge.backward(this, gradient, options);
+    needAutograd('backward()').backward(this, gradient, options);
+  }
+
+  /** `tensor.retain_grad()`: a non-leaf keeps its `.grad` after backward (needs autograd). */
+  retainGrad(): void {
+    needAutograd('retainGrad()').retainGrad!(this);
+  }
+
+  /** `tensor.retains_grad`. */
+  get retainsGrad(): boolean {
+    return autogradBridge?.retainsGrad?.(this) ?? false;
+  }
+
+  /**
+   * `tensor.register_hook(fn)`: `fn(grad)` runs when this tensor's gradient is computed and may
+   * return a replacement (which autograd then owns). Returns a remover (needs autograd).
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    return needAutograd('registerHook()').registerHook!(this, hook);
   }
 
   // ---- memory ----------------------------------------------------------------------------
@@ -225,9 +259,13 @@ export class Tensor {
     }
   }
 
-  /** The value of a one-element tensor as a number (booleans as 0/1 numbers; see `itemBool`). */
+  /** The value of a one-element tensor as a number (booleans as 0/1). */
   item(): number {
     this.#checkOneElement('item');
+    const backend = this.backend;
+    if (!backend.canReadSync || !backend.readSync) {
+      throw new DeviceError(`item(): tensors on '${backend.name}' cannot be read synchronously; use \`await tensor.itemAsync()\``);
+    }
     return this.dataSync()[0]!;
   }
 

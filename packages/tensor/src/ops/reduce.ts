@@ -15,7 +15,7 @@ import { call1, dispatch } from '../dispatch/dispatch.js';
 import { registerOp } from '../dispatch/registry.js';
 import { castKernel, withCast } from './common.js';
 import { cast } from './conversion.js';
-import { abs, div, exp, log, maximum, minimum, mul, ne, pow, sqrt, square, sub, where, isinf, add } from './elementwise.js';
+import { abs, div, exp, log, maximum, minimum, ne, pow, sqrt, square, sub, where, isinf, add } from './elementwise.js';
 
 // ---- argument helpers -------------------------------------------------------------------------
 
@@ -92,6 +92,11 @@ function checkNonEmpty(op: string, x: Tensor, dims: readonly number[], all: bool
   }
 }
 
+/** A backend message without its leading `op: `. */
+function stripOp(message: string): string {
+  return message.replace(/^\w+: /, '');
+}
+
 /** Runs a backend reduction into a fresh tensor of `dtype`; an int32 overflow becomes a RuntimeError naming `op`. */
 function reduceInto(op: string, kind: ReduceOp, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
   const out = allocTensor(reducedShape(x.shape, dims, keepdim), dtype, x.device);
@@ -99,7 +104,7 @@ function reduceInto(op: string, kind: ReduceOp, x: Tensor, dims: readonly number
     if (out.numel() > 0) x.backend.reduce(kind, x.kernelView, dims, asShape(out, keptShape(x.shape, dims)));
   } catch (err) {
     out.dispose();
-    if (err instanceof RangeError) throw new RuntimeError(`${op}: ${err.message} (input ${fmtShape(x.shape)}, ${x.dtype})`);
+    if (err instanceof RangeError) throw new RuntimeError(`${op}: ${stripOp(err.message)} (input ${fmtShape(x.shape)}, ${x.dtype})`);
     throw err;
   }
   return out;
@@ -493,7 +498,7 @@ function cumDef(name: 'cumsum' | 'cumprod') {
           if (out.numel() > 0) x!.backend.scan(name, scanView(xc), dim, scanView(out));
         } catch (err) {
           out.dispose();
-          if (err instanceof RangeError) throw new RuntimeError(`${name}: ${err.message} (input ${fmtShape(x!.shape)}, ${x!.dtype})`);
+          if (err instanceof RangeError) throw new RuntimeError(`${name}: ${stripOp(err.message)} (input ${fmtShape(x!.shape)}, ${x!.dtype})`);
           throw err;
         }
         return out;

@@ -1,7 +1,8 @@
 /**
  * In-place random fillers (`Tensor.uniform_`, `normal_`, `bernoulli_`), the basis of
- * `nn.init`. A contiguous float target is drawn into directly; anything else is drawn into
- * a contiguous temporary and written with `assign`. Each bumps the storage's version
+ * `nn.init`. A float target is drawn into directly (strided views too: element i of a view
+ * receives stream position i); a scaled or converted draw goes through a contiguous
+ * temporary and is written with `assign`. Each bumps the storage's version
  * counter and returns the tensor itself, like PyTorch.
  */
 import { isFloating, philoxBlocks, type DType, type RandomKind } from '@torchlet/backend';
@@ -53,12 +54,13 @@ function writeInto(x: Tensor, src: Tensor): void {
 }
 
 /**
- * Draws `kind` into `x`: directly when `x` is contiguous and `map` is absent, else through
- * a contiguous temporary (of `work` dtype) that `map` transforms.
+ * Draws `kind` into `x`: directly (even into a strided view) when `map` is absent and the
+ * dtypes agree, else through a contiguous temporary (of `work` dtype) that `map` transforms.
  */
 function fill(x: Tensor, kind: RandomKind, work: DType, attrs: DrawAttrs, p: number | undefined, map?: (t: Tensor) => Tensor): void {
   if (x.numel() === 0) return;
-  if (!map && work === x.dtype && x.isContiguous()) {
+  if (!map && work === x.dtype) {
+    // The contract maps element i of a strided view to stream position i (row-major).
     x.backend.random(kind, x.kernelView, attrs.seed, attrs.offset, p);
   } else {
     const draw = drawTensor(kind, x.shape, work, x.device, attrs.seed, attrs.offset, p);

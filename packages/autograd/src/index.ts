@@ -1,0 +1,73 @@
+/**
+ * @torchlet/autograd — importing it installs graph recording in the tensor core's
+ * interceptor chain and makes `requiresGrad`, `.grad` and `backward()` work.
+ */
+import { addInterceptor, setAutogradBridge } from '@torchlet/tensor';
+import './derivatives/index.js';
+import { backward, grad } from './engine.js';
+import { Function, FunctionCtx } from './function.js';
+import { gradcheck, gradgradcheck } from './gradcheck.js';
+import { release, registerHook, retainGrad, retainsGrad } from './methods.js';
+import {
+  detectAnomaly,
+  enableGrad,
+  inferenceMode,
+  isAnomalyEnabled,
+  isGradEnabled,
+  isInferenceModeEnabled,
+  noGrad,
+  setDetectAnomaly,
+  setGradEnabled,
+} from './mode.js';
+import { autogradInterceptor } from './record.js';
+import { logaddexp } from './functions/logaddexp.js';
+
+setAutogradBridge({
+  backward: (t, gradient, options) => backward(t, gradient ?? null, options),
+  release,
+  retainGrad,
+  retainsGrad,
+  registerHook,
+});
+addInterceptor(autogradInterceptor);
+
+export { backward, grad, sumToShape } from './engine.js';
+export type { BackwardOptions, GradOptions } from './engine.js';
+export { Function, FunctionCtx } from './function.js';
+export { gradcheck, gradgradcheck } from './gradcheck.js';
+export type { GradcheckOptions, GradgradcheckOptions } from './gradcheck.js';
+export {
+  detectAnomaly,
+  enableGrad,
+  inferenceMode,
+  isAnomalyEnabled,
+  isGradEnabled,
+  isInferenceModeEnabled,
+  noGrad,
+  setDetectAnomaly,
+  setGradEnabled,
+} from './mode.js';
+export { backwardName, defineDerivatives, derivativeNames, getDerivative } from './derivatives/index.js';
+export type { Derivative, SaveSpec } from './derivatives/index.js';
+export type { BackwardContext, TensorInfo } from './graph.js';
+export { logaddexp } from './functions/logaddexp.js';
+
+/** PyTorch-shaped namespace: `autograd.grad`, `autograd.Function`, `autograd.gradcheck` … */
+export const autograd = {
+  backward,
+  grad,
+  Function,
+  FunctionCtx,
+  gradcheck,
+  gradgradcheck,
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyEnabled,
+  noGrad,
+  enableGrad,
+  inferenceMode,
+  isGradEnabled,
+  isInferenceModeEnabled,
+  setGradEnabled,
+  logaddexp,
+} as const;

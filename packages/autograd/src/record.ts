@@ -1,0 +1,170 @@
+/**
+ * Recording: the interceptor autograd installs in the tensor core's chain. For each
+ * dispatched call with grad mode on, a differentiable op and an input that requires grad,
+ * it runs the op with recording suspended and records one `Node`. Composites without a
+ * formula of their own just run: their parts record themselves.
+ */
+import { isFloating, type Storage } from '@torchlet/backend';
+import { RuntimeError, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
+import { backwardName, getDerivative, type Derivative } from './derivatives/table.js';
+import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, type Edge } from './graph.js';
+import { isRecording, mode, withoutRecording } from './mode.js';
+
+function outputsOf(out: OpOutput): readonly Tensor[] {
+  return Array.isArray(out) ? (out as readonly Tensor[]) : [out as Tensor];
+}
+
+/** Storage → its version right after a recorded in-place op gave its owner a new history. */
+const rebased = new WeakMap<Storage, number>();
+
+function markViews(out: OpOutput, input: Tensor): void {
+  const base = peekMeta(input)?.base ?? input;
+  const version = input.storage.version;
+  for (const t of outputsOf(out)) {
+    const m = metaOf(t);
+    m.base = base;
+    m.viewVersion = version;
+  }
+}
+
+/** A view made before its base got a new history (in place) would send gradients to the old one. */
+function checkStale(t: Tensor): void {
+  const m = peekMeta(t);
+  if (!m?.base) return;
+  const r = rebased.get(t.storage);
+  if (r !== undefined && (m.viewVersion ?? 0) < r) {
+    throw new RuntimeError(
+      'a view was created before its base was modified by a differentiable in-place operation; using the stale view in autograd ' +
+        'is not supported yet. Create the view again after the in-place operation (or clone() it before).',
+    );
+  }
+}
+
+function producerOf(t: Tensor, edge: Edge | null): string | null {
+  if (!t.gradFn || !edge) return null;
+  return `output ${edge.nr} of ${t.gradFn.name}`;
+}
+
+function captureTrace(): string {
+  const stack = new Error().stack ?? '';
+  // Drop the frames inside autograd and the dispatcher.
+  return stack
+    .split('\n')
+    .slice(1)
+    .filter((l) => !/[\\/](autograd|dispatch)[\\/]/.test(l))
+    .join('\n');
+}
+
+/** Records a node for a call that already ran; `outs` get it as their `gradFn`. */
+export function recordNode(
+  name: string,
+  d: Pick<Derivative, 'backward' | 'save'>,
+  inputs: readonly Tensor[],
+  attrs: unknown,
+  outs: readonly Tensor[],
+  nextEdges?: readonly (Edge | null)[],
+  differentiable?: readonly boolean[],
+): Node {
+  const needs = inputs.map((t) => t.requiresGrad);
+  const next = nextEdges ?? inputs.map((t, i) => (needs[i] ? edgeOf(t) : null));
+  const diffOut = outs.map((t, k) => isFloating(t.dtype) && (differentiable?.[k] ?? true));
+  const node = new Node(name, d.backward, attrs, next, inputs.map(infoOf), outs.map(infoOf), diffOut);
+  const spec = typeof d.save === 'function' ? d.save(needs, attrs) : d.save;
+  if (spec?.inputs) {
+    for (const i of spec.inputs) {
+      const t = inputs[i]!;
+      node.savedInputs[i] = new SavedTensor(t, next[i] ?? null, producerOf(t, next[i] ?? null));
+    }
+  }
+  for (let k = 0; k < outs.length; k++) if (diffOut[k]) setHistory(outs[k]!, node, k);
+  if (spec?.outputs) {
+    for (const k of spec.outputs) {
+      node.savedOutputs[k] = new SavedTensor(outs[k]!, diffOut[k] ? { node, nr: k } : null, `output ${k} of ${node.name}`);
+    }
+  }
+  if (mode.anomaly) node.trace = captureTrace();
+  return node;
+}
+
+const LEAF_INPLACE = 'a leaf Variable that requires grad is being used in an in-place operation.';
+
+/** Non-differentiable in-place ops (random fills) cut the history: no gradient flows back. */
+const CUT: Derivative = { backward: (ctx) => new Array(ctx.numInputs).fill(null) };
+
+function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
+  const { op, inputs } = call;
+  const dst = inputs[0]!;
+  if (dst.requiresGrad && dst.isLeaf) throw new RuntimeError(LEAF_INPLACE);
+  const base = peekMeta(dst)?.base;
+  if (base && base.requiresGrad && base.isLeaf) throw new RuntimeError(`a view of ${LEAF_INPLACE}`);
+  if (op.kind === 'composite') return next(); // its parts record; the in-place primitive rebases
+  let srcNeeds = false;
+  if (op.differentiable) {
+    for (let i = 1; i < inputs.length; i++) {
+      checkStale(inputs[i]!);
+      if (inputs[i]!.requiresGrad) srcNeeds = true;
+    }
+  }
+  if (!dst.requiresGrad && !srcNeeds && !(base && base.requiresGrad)) return next();
+  if (base) {
+    throw new RuntimeError(
+      `${op.name}: an in-place operation on a view of a tensor that requires grad (or writing a tensor that requires grad into a view) ` +
+        'is not supported yet. Write into a clone of the base, or build the result out of place (cat, stack, where, indexPut).',
+    );
+  }
+  const d = op.differentiable ? getDerivative(op.name) : CUT;
+  if (!d) throw new RuntimeError(`${op.name}: autograd has no derivative for this in-place op`);
+  const edges = inputs.map((t, i) => (i === 0 || op.differentiable ? edgeOf(t) : null));
+  const out = withoutRecording(next);
+  const old = dst.gradFn as Node | null;
+  const node = recordNode(
+    op.name === 'copy_' ? 'CopyBackwards' : (d.name ?? backwardName(op.name)),
+    d,
+    inputs,
+    call.attrs,
+    [dst],
+    edges,
+  );
+  // Rebase: dst's history is now the new node (which holds an edge to the old one).
+  if (old && dst.gradFn === node) old.refs--;
+  rebased.set(dst.storage, dst.storage.version);
+  return out;
+}
+
+export const autogradInterceptor: Interceptor = {
+  name: 'autograd',
+  order: 100,
+  intercept(call: OpCall, next: () => OpOutput): OpOutput {
+    const op = call.op;
+    if (!isRecording()) {
+      if (op.kind !== 'view') return next();
+      const out = next();
+      markViews(out, call.inputs[0]!);
+      return out;
+    }
+    if (op.inplace) return recordInplace(call, next);
+    const inputs = call.inputs;
+    let needs = false;
+    if (op.differentiable) {
+      for (const t of inputs) {
+        if (t.autogradMeta) checkStale(t);
+        if (t.requiresGrad) needs = true;
+      }
+    }
+    if (!needs || (op.kind === 'composite' && !op.ownDerivative)) {
+      const out = next();
+      if (op.kind === 'view') markViews(out, inputs[0]!);
+      return out;
+    }
+    const d = getDerivative(op.name);
+    if (!d) {
+      throw new RuntimeError(
+        `${op.name}: autograd has no derivative for this op (add one with defineDerivatives, or register the op with differentiable: false)`,
+      );
+    }
+    const out = withoutRecording(next);
+    if (op.kind === 'view') markViews(out, inputs[0]!);
+    recordNode(d.name ?? backwardName(op.name), d, inputs, call.attrs, outputsOf(out));
+    return out;
+  },
+};

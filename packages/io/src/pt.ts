@@ -1,0 +1,256 @@
+/**
+ * PyTorch's `.pt` / `.pth` files as written by `torch.save` (PyTorch ≥ 1.6): a zip archive with
+ * `<name>/data.pkl` (the pickled object) and one entry `<name>/data/<key>` per tensor storage.
+ * The pickle is read by the restricted unpickler (`pickle.ts`), so a file naming any global other
+ * than tensors, OrderedDict and plain containers is refused, as `torch.load(weights_only=True)` does.
+ */
+import { tensor, type DeviceName, type Tensor } from '@torchlet/tensor';
+import { FILE_DTYPES, decodeElements, loadedDType } from './elements.js';
+import { PickleError } from './errors.js';
+import { defineEntry, readInput } from './files.js';
+import { MAX_DEPTH, PyGlobal, PyTuple, STORAGE_TYPES, StorageRef, TensorRecord, typeName, unpickle } from './pickle.js';
+import { looksLikeZip, readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
+
+export interface LoadPtOptions {
+  /** Device for the loaded tensors (default `'cpu'`), like `map_location`. */
+  device?: DeviceName;
+}
+
+const fail = (message: string): PickleError => new PickleError(message);
+
+/** Largest tensor (in elements) that a file may ask for beyond the size of its storage (stride-0 expansions). */
+const MAX_EXPANDED_NUMEL = 1 << 24;
+
+interface Archive {
+  bytes: Uint8Array;
+  entries: Map<string, ZipEntry>;
+  prefix: string;
+  storageBytes: Map<string, Uint8Array>;
+}
+
+async function openArchive(bytes: Uint8Array): Promise<{ archive: Archive; value: unknown }> {
+  if (!looksLikeZip(bytes)) {
+    if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
+      throw fail(
+        'loadPt: this is a bare pickle or the legacy torch.save format (PyTorch < 1.6 or _use_new_zipfile_serialization=False), ' +
+          'which is not supported; re-save it with a current torch.save',
+      );
+    }
+    throw fail('loadPt: not a PyTorch file (expected the zip archive that torch.save writes)');
+  }
+  const entries = readZipDirectory(bytes, fail);
+  const pkls = [...entries.keys()].filter((n) => n === 'data.pkl' || (n.endsWith('/data.pkl') && n.indexOf('/') === n.length - 9));
+  if (pkls.length === 0) throw fail('loadPt: the archive has no data.pkl (not a torch.save file)');
+  if (pkls.length > 1) throw fail(`loadPt: the archive has several data.pkl entries (${pkls.join(', ')})`);
+  const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
+  const order = entries.get(`${prefix}byteorder`);
+  if (order) {
+    const text = new TextDecoder().decode(await readZipEntry(bytes, order, fail)).trim();
+    if (text !== 'little') throw fail(`loadPt: the file's byte order is '${text}'; only little-endian files are supported`);
+  }
+  const archive: Archive = { bytes, entries, prefix, storageBytes: new Map() };
+  const storages = new Map<string, StorageRef>();
+  const pkl = await readZipEntry(bytes, entries.get(pkls[0]!)!, fail);
+  const value = unpickle(pkl, {
+    persistentLoad: (pid) => {
+      const items = pid instanceof PyTuple ? pid.items : null;
+      if (!items || items[0] !== 'storage' || items.length !== 5) {
+        throw fail(`pickle: unsupported persistent id ${items ? `(${items.map((x) => typeName(x)).join(', ')})` : `of type ${typeName(pid)}`}; expected ('storage', type, key, location, numel)`);
+      }
+      const [, type, key, location, numel] = items;
+      if (!(type instanceof PyGlobal) || type.module !== 'torch' || !Object.prototype.hasOwnProperty.call(STORAGE_TYPES, type.name)) {
+        throw fail(`pickle: persistent id names storage type ${typeName(type)}, not a torch.*Storage class`);
+      }
+      if (typeof key !== 'string' || typeof location !== 'string') throw fail('pickle: storage key and location must be strings');
+      if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) throw fail(`pickle: storage '${key}' has an invalid size ${String(numel)}`);
+      const dtype = STORAGE_TYPES[type.name]!;
+      const cached = storages.get(key);
+      if (cached) {
+        if (cached.dtype !== dtype) throw fail(`pickle: storage '${key}' is named with two types (${cached.dtype} and ${dtype})`);
+        return cached;
+      }
+      const entry = entries.get(`${prefix}data/${key}`);
+      if (!entry) throw fail(`loadPt: storage '${key}' is missing from the archive (expected entry '${prefix}data/${key}'; file truncated?)`);
+      const need = numel * FILE_DTYPES[dtype].bytes;
+      if (entry.size < need) {
+        throw fail(`loadPt: storage '${key}' holds ${entry.size} bytes but ${numel} elements of ${type.name} need ${need}`);
+      }
+      const ref = new StorageRef(key, dtype, location, numel);
+      storages.set(key, ref);
+      return ref;
+    },
+  });
+  return { archive, value };
+}
+
+async function storageData(archive: Archive, ref: StorageRef): Promise<Uint8Array> {
+  let data = archive.storageBytes.get(ref.key);
+  if (!data) {
+    data = await readZipEntry(archive.bytes, archive.entries.get(`${archive.prefix}data/${ref.key}`)!, fail);
+    archive.storageBytes.set(ref.key, data);
+  }
+  return data;
+}
+
+/** Copies a (possibly strided) tensor view out of its storage and decodes it. */
+async function materialize(archive: Archive, rec: TensorRecord, name: string, device: DeviceName): Promise<Tensor> {
+  const { storage, offset, size, stride } = rec;
+  if (size.length !== stride.length) throw fail(`loadPt: tensor '${name}' has ${size.length} sizes but ${stride.length} strides`);
+  const dtype = loadedDType(storage.dtype);
+  if (!dtype) throw fail(`loadPt: tensor '${name}' has unsupported dtype ${storage.dtype}`);
+  let numel = 1;
+  for (const s of size) numel *= s;
+  if (!Number.isSafeInteger(numel) || numel > 0x7fffffff) throw fail(`loadPt: tensor '${name}' of size [${size.join(', ')}] is too large`);
+  if (numel > storage.numel && numel > MAX_EXPANDED_NUMEL) {
+    throw fail(`loadPt: tensor '${name}' of size [${size.join(', ')}] expands a storage of ${storage.numel} elements to ${numel}; refused`);
+  }
+  const es = FILE_DTYPES[storage.dtype].bytes;
+  let raw: Uint8Array;
+  if (numel === 0) {
+    raw = new Uint8Array(0);
+  } else {
+    let last = offset;
+    for (let d = 0; d < size.length; d++) last += (size[d]! - 1) * stride[d]!;
+    if (last >= storage.numel) {
+      throw fail(
+        `loadPt: tensor '${name}' (offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}]) reaches element ${last} of a storage of ${storage.numel} elements`,
+      );
+    }
+    const src = await storageData(archive, storage);
+    if (isContiguous(size, stride)) {
+      raw = src.slice(offset * es, (offset + numel) * es);
+    } else {
+      raw = new Uint8Array(numel * es);
+      gather(src, raw, es, offset, size, stride);
+    }
+  }
+  const host = decodeElements(raw, storage.dtype, name, (m) => fail(`loadPt: ${m}`));
+  const t = tensor(host, { shape: size, dtype, device });
+  if (rec.requiresGrad && dtype !== 'int32' && dtype !== 'bool') t.requiresGrad = true;
+  return t;
+}
+
+function isContiguous(size: readonly number[], stride: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = size.length - 1; d >= 0; d--) {
+    if (size[d] !== 1 && stride[d] !== expected) return false;
+    expected *= size[d]!;
+  }
+  return true;
+}
+
+/** Row-major copy of a strided view: an odometer over the dims, `es` bytes per element. */
+function gather(src: Uint8Array, out: Uint8Array, es: number, offset: number, size: readonly number[], stride: readonly number[]): void {
+  const nd = size.length;
+  const idx = new Array<number>(nd).fill(0);
+  let pos = offset;
+  const numel = out.length / es;
+  for (let i = 0; i < numel; i++) {
+    const s = pos * es;
+    const o = i * es;
+    for (let b = 0; b < es; b++) out[o + b] = src[s + b]!;
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]!++;
+      pos += stride[d]!;
+      if (idx[d]! < size[d]!) break;
+      pos -= stride[d]! * size[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * Reads a state dict saved by `torch.save(model.state_dict(), path)` (`.pt` / `.pth`): a record of
+ * tensors in the OrderedDict's order (its `_metadata` attribute is ignored). int64 buffers load as
+ * int32 with a range check; float16 and bfloat16 as float32. Strided (non-contiguous) tensors are
+ * copied out of their storages. Refuses anything but tensors, as `torch.load(weights_only=True)`.
+ * For other saved objects (`{'model': …, 'epoch': 3}`) use `loadPtObject`.
+ */
+export async function loadPt(input: Uint8Array | ArrayBuffer | string, options: LoadPtOptions = {}): Promise<Record<string, Tensor>> {
+  const bytes = await readInput(input, 'loadPt');
+  const { archive, value } = await openArchive(bytes);
+  if (!(value instanceof Map)) {
+    throw fail(`loadPt: the file holds a ${typeName(value)}, not a state dict; use loadPtObject to read other objects`);
+  }
+  for (const [k, v] of value) {
+    if (typeof k !== 'string') throw fail(`loadPt: state dict key ${String(k)} is a ${typeName(k)}, not a str`);
+    if (!(v instanceof TensorRecord)) {
+      throw fail(`loadPt: state dict entry '${k}' is a ${typeName(v)}, not a tensor; use loadPtObject to read nested objects`);
+    }
+  }
+  const out: Record<string, Tensor> = {};
+  try {
+    for (const [k, v] of value as Map<string, TensorRecord>) defineEntry(out, k, await materialize(archive, v, k, options.device ?? 'cpu'));
+  } catch (err) {
+    for (const t of Object.values(out)) t.dispose();
+    throw err;
+  }
+  return out;
+}
+
+/**
+ * Reads any object that `torch.load(path, weights_only=True)` would accept, as plain JavaScript:
+ * dicts with string keys → objects (other keys → `Map`), lists and tuples → arrays, sets → `Set`,
+ * ints beyond 2^53 → `bigint`, bytes → `Uint8Array`, tensors → `Tensor`.
+ */
+export async function loadPtObject(input: Uint8Array | ArrayBuffer | string, options: LoadPtOptions = {}): Promise<unknown> {
+  const bytes = await readInput(input, 'loadPtObject');
+  const { archive, value } = await openArchive(bytes);
+  const created: Tensor[] = [];
+  const seen = new Map<TensorRecord, Tensor>();
+  const visiting = new Set<unknown>();
+  const device = options.device ?? 'cpu';
+
+  const convert = async (v: unknown, path: string, depth: number): Promise<unknown> => {
+    if (depth > MAX_DEPTH) throw fail(`loadPtObject: nesting deeper than ${MAX_DEPTH} at ${path}`);
+    if (v === null || typeof v !== 'object') return v;
+    if (v instanceof Uint8Array) return v;
+    if (v instanceof TensorRecord) {
+      let t = seen.get(v);
+      if (!t) {
+        t = await materialize(archive, v, path, device);
+        created.push(t);
+        seen.set(v, t);
+      }
+      return t;
+    }
+    if (v instanceof PyGlobal) throw fail(`loadPtObject: ${path} holds the global ${v.qualified}, which cannot be loaded as data`);
+    if (v instanceof StorageRef) throw fail(`loadPtObject: ${path} holds a bare storage, which is not supported`);
+    if (visiting.has(v)) throw fail(`loadPtObject: ${path} refers back to itself (recursive structures are not supported)`);
+    visiting.add(v);
+    try {
+      if (Array.isArray(v) || v instanceof PyTuple) {
+        const items = Array.isArray(v) ? v : v.items;
+        const out: unknown[] = [];
+        for (let i = 0; i < items.length; i++) out.push(await convert(items[i], `${path}[${i}]`, depth + 1));
+        return out;
+      }
+      if (v instanceof Set) {
+        const out = new Set<unknown>();
+        for (const x of v) out.add(await convert(x, `${path}{}`, depth + 1));
+        return out;
+      }
+      if (v instanceof Map) {
+        const allStrings = [...v.keys()].every((k) => typeof k === 'string');
+        if (allStrings) {
+          const out: Record<string, unknown> = {};
+          for (const [k, x] of v) defineEntry(out, k as string, await convert(x, path ? `${path}.${k as string}` : (k as string), depth + 1));
+          return out;
+        }
+        const out = new Map<unknown, unknown>();
+        for (const [k, x] of v) out.set(await convert(k, `${path}<key>`, depth + 1), await convert(x, `${path}[${String(k)}]`, depth + 1));
+        return out;
+      }
+      throw fail(`loadPtObject: ${path} holds an unsupported ${typeName(v)}`);
+    } finally {
+      visiting.delete(v);
+    }
+  };
+
+  try {
+    return await convert(value, '', 0);
+  } catch (err) {
+    for (const t of created) t.dispose();
+    throw err;
+  }
+}

@@ -1,0 +1,8 @@
+// Every workload `pnpm bench` knows, in the order they run. Add new ones here.
+import { elementwiseWorkload } from './elementwise.js';
+import { matmulWorkload } from './matmul.js';
+import type { Workload } from './workload.js';
+
+export const WORKLOADS: readonly Workload[] = [matmulWorkload, elementwiseWorkload];
+
+export type { Workload, WorkloadContext } from './workload.js';
