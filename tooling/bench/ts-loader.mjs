@@ -3,7 +3,7 @@
 // sources use to the `./x.ts` files beside them.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const COMPILER_OPTIONS = {

@@ -122,7 +122,7 @@ describe('PyTorch fixtures, tensor group: gradients', () => {
     }
     const gradKeys = Object.keys(c.t).filter((k) => k.startsWith('grad.in.'));
     try {
-      const outputs = entry.run(inputs);
+      const outputs = torch.tidy(() => entry.run(inputs));
       const terms: Tensor[] = [];
       for (const [key, out] of Object.entries(outputs)) {
         const w = c.t[`w.${key}`];

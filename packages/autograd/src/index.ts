@@ -22,14 +22,19 @@ import {
 import { autogradInterceptor } from './record.js';
 import { logaddexp } from './functions/logaddexp.js';
 
-setAutogradBridge({
-  backward: (t, gradient, options) => backward(t, gradient ?? null, options),
-  release,
-  retainGrad,
-  retainsGrad,
-  registerHook,
-});
-addInterceptor(autogradInterceptor);
+/** Installs autograd in the tensor core (done on import; idempotent). */
+export function installAutograd(): void {
+  setAutogradBridge({
+    backward: (t, gradient, options) => backward(t, gradient ?? null, options),
+    release,
+    retainGrad,
+    retainsGrad,
+    registerHook,
+  });
+  addInterceptor(autogradInterceptor);
+}
+
+installAutograd();
 
 export { backward, grad, sumToShape } from './engine.js';
 export type { BackwardOptions, GradOptions } from './engine.js';

@@ -5,7 +5,7 @@
  * formula of their own just run: their parts record themselves.
  */
 import { isFloating, type Storage } from '@torchlet/backend';
-import { RuntimeError, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
+import { RuntimeError, clone, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
 import { backwardName, getDerivative, type Derivative } from './derivatives/table.js';
 import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, type Edge } from './graph.js';
 import { isRecording, mode, withoutRecording } from './mode.js';
@@ -13,6 +13,9 @@ import { isRecording, mode, withoutRecording } from './mode.js';
 function outputsOf(out: OpOutput): readonly Tensor[] {
   return Array.isArray(out) ? (out as readonly Tensor[]) : [out as Tensor];
 }
+
+/** Storages being written by the in-place composites now running. */
+const inplaceTargets: Storage[] = [];
 
 /** Storage → its version right after a recorded in-place op gave its owner a new history. */
 const rebased = new WeakMap<Storage, number>();
@@ -73,7 +76,12 @@ export function recordNode(
   if (spec?.inputs) {
     for (const i of spec.inputs) {
       const t = inputs[i]!;
-      node.savedInputs[i] = new SavedTensor(t, next[i] ?? null, producerOf(t, next[i] ?? null));
+      if (inplaceTargets.includes(t.storage)) {
+        // The in-place op being computed will overwrite t: save its original values (PyTorch's original_self).
+        const copy = withoutRecording(() => clone(t));
+        node.savedInputs[i] = new SavedTensor(copy, next[i] ?? null, producerOf(t, next[i] ?? null));
+        copy.dispose();
+      } else node.savedInputs[i] = new SavedTensor(t, next[i] ?? null, producerOf(t, next[i] ?? null));
     }
   }
   for (let k = 0; k < outs.length; k++) if (diffOut[k]) setHistory(outs[k]!, node, k);
@@ -97,7 +105,15 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
   if (dst.requiresGrad && dst.isLeaf) throw new RuntimeError(LEAF_INPLACE);
   const base = peekMeta(dst)?.base;
   if (base && base.requiresGrad && base.isLeaf) throw new RuntimeError(`a view of ${LEAF_INPLACE}`);
-  if (op.kind === 'composite') return next(); // its parts record; the in-place primitive rebases
+  if (op.kind === 'composite') {
+    // Its parts record and the in-place primitive rebases; parts that save dst save a copy.
+    inplaceTargets.push(dst.storage);
+    try {
+      return next();
+    } finally {
+      inplaceTargets.pop();
+    }
+  }
   let srcNeeds = false;
   if (op.differentiable) {
     for (let i = 1; i < inputs.length; i++) {

@@ -164,7 +164,7 @@ describe('unpickle: malformed input raises PickleError', () => {
         try {
           unpickle(bad);
         } catch (e) {
-          if (!(e instanceof PickleError)) throw new Error(`non-PickleError for ${Buffer.from(bad).toString('hex')}: ${String(e)}`);
+          if (!(e instanceof PickleError)) throw new Error(`non-PickleError for ${Buffer.from(bad).toString('hex')}: ${String(e)}`, { cause: e });
         }
       }
     }

@@ -129,6 +129,16 @@ describe('loadPt: refuses malicious and broken files', () => {
     await expect(loadPt(corrupt)).rejects.toThrow(/CRC-32/);
   });
 
+  it('refuses a deflated entry that declares more bytes than deflate can produce (zip bomb)', async () => {
+    const file = read('model-deflate.pt');
+    const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+    let at = file.length - 22;
+    while (dv.getUint32(at, true) !== 0x06054b50) at--;
+    const cd = dv.getUint32(at + 16, true); // first central directory entry
+    dv.setUint32(cd + 24, 0x7fffffff, true);
+    await expect(loadPt(file)).rejects.toThrow(/declares 2147483647 bytes from \d+ compressed bytes, more than deflate can produce/);
+  });
+
   it('refuses every truncation of a valid file with a PickleError', async () => {
     const file = read('model.pt');
     const before = memoryStats().liveTensors;
@@ -154,7 +164,7 @@ describe('loadPt: refuses malicious and broken files', () => {
         try {
           disposeAll(await loadPt(bad));
         } catch (e) {
-          if (!(e instanceof PickleError)) throw new Error(`${name} trial ${trial}: ${String(e)}`);
+          if (!(e instanceof PickleError)) throw new Error(`${name} trial ${trial}: ${String(e)}`, { cause: e });
         }
       }
     }
@@ -290,8 +300,21 @@ describe('loadPt: crafted archives', () => {
       try {
         unpickle(bad, { persistentLoad });
       } catch (e) {
-        if (!(e instanceof PickleError)) throw new Error(`trial ${trial}: ${String(e)}`);
+        if (!(e instanceof PickleError)) throw new Error(`trial ${trial}: ${String(e)}`, { cause: e });
       }
     }
+  });
+});
+
+describe('zip: deflate without node:zlib (the browser path)', () => {
+  it('inflates the deflated archive entries with DecompressionStream', async () => {
+    const { deflateRawSync } = await import('node:zlib');
+    const { inflateRawWeb } = await import('./zip.js');
+    const payload = new TextEncoder().encode('torchlet '.repeat(1000));
+    const fail = (m: string) => new PickleError(m);
+    const out = await inflateRawWeb(new Uint8Array(deflateRawSync(payload)), payload.length, 'x', fail);
+    expect(out).toEqual(payload);
+    await expect(inflateRawWeb(new Uint8Array(deflateRawSync(payload)), 100, 'x', fail)).rejects.toThrow(/inflates past its declared 100 bytes/);
+    await expect(inflateRawWeb(new Uint8Array([0xff, 0xff, 0xff]), 10, 'x', fail)).rejects.toThrow(PickleError);
   });
 });

@@ -202,21 +202,22 @@ export async function loadPtObject(input: Uint8Array | ArrayBuffer | string, opt
   const device = options.device ?? 'cpu';
 
   const convert = async (v: unknown, path: string, depth: number): Promise<unknown> => {
-    if (depth > MAX_DEPTH) throw fail(`loadPtObject: nesting deeper than ${MAX_DEPTH} at ${path}`);
+    const where = path || 'the top level';
+    if (depth > MAX_DEPTH) throw fail(`loadPtObject: nesting deeper than ${MAX_DEPTH} at ${where}`);
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Uint8Array) return v;
     if (v instanceof TensorRecord) {
       let t = seen.get(v);
       if (!t) {
-        t = await materialize(archive, v, path, device);
+        t = await materialize(archive, v, where, device);
         created.push(t);
         seen.set(v, t);
       }
       return t;
     }
-    if (v instanceof PyGlobal) throw fail(`loadPtObject: ${path} holds the global ${v.qualified}, which cannot be loaded as data`);
-    if (v instanceof StorageRef) throw fail(`loadPtObject: ${path} holds a bare storage, which is not supported`);
-    if (visiting.has(v)) throw fail(`loadPtObject: ${path} refers back to itself (recursive structures are not supported)`);
+    if (v instanceof PyGlobal) throw fail(`loadPtObject: ${where} holds the global ${v.qualified}, which cannot be loaded as data`);
+    if (v instanceof StorageRef) throw fail(`loadPtObject: ${where} holds a bare storage, which is not supported`);
+    if (visiting.has(v)) throw fail(`loadPtObject: ${where} refers back to itself (recursive structures are not supported)`);
     visiting.add(v);
     try {
       if (Array.isArray(v) || v instanceof PyTuple) {
@@ -241,7 +242,7 @@ export async function loadPtObject(input: Uint8Array | ArrayBuffer | string, opt
         for (const [k, x] of v) out.set(await convert(k, `${path}<key>`, depth + 1), await convert(x, `${path}[${String(k)}]`, depth + 1));
         return out;
       }
-      throw fail(`loadPtObject: ${path} holds an unsupported ${typeName(v)}`);
+      throw fail(`loadPtObject: ${where} holds an unsupported ${typeName(v)}`);
     } finally {
       visiting.delete(v);
     }

@@ -110,6 +110,10 @@ export function readZipDirectory(bytes: Uint8Array, fail: ErrorFactory): Map<str
       throw fail(`zip: entry '${name}' ([${dataStart}, ${dataStart + compressedSize})) runs past the ${len}-byte file (truncated?)`);
     }
     if (method === 0 && size !== compressedSize) throw fail(`zip: stored entry '${name}' has size ${size} but ${compressedSize} stored bytes`);
+    // Deflate expands at most ~1032:1, so a larger declared size is a lie (or a zip bomb).
+    if (method === 8 && size > compressedSize * 1032 + 1024) {
+      throw fail(`zip: entry '${name}' declares ${size} bytes from ${compressedSize} compressed bytes, more than deflate can produce (corrupt file or zip bomb)`);
+    }
     entries.set(name, { name, method, compressedSize, size, crc, dataStart });
   }
   return entries;
@@ -144,6 +148,11 @@ async function inflateRaw(data: Uint8Array, expected: number, name: string, fail
       throw fail(`zip: entry '${name}' cannot be inflated: ${(e as Error).message}`);
     }
   }
+  return inflateRawWeb(data, expected, name, fail);
+}
+
+/** The browser path of `inflateRaw`: `DecompressionStream('deflate-raw')`, stopped at `expected` bytes. */
+export async function inflateRawWeb(data: Uint8Array, expected: number, name: string, fail: ErrorFactory): Promise<Uint8Array> {
   if (typeof DecompressionStream === 'undefined') throw fail(`zip: entry '${name}' is deflate-compressed and this runtime has no DecompressionStream`);
   try {
     const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('deflate-raw' as CompressionFormat));

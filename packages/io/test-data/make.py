@@ -29,11 +29,19 @@ import zipfile
 
 import torch
 
+sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import st_format  # noqa: E402
 
 torch.manual_seed(0)
+
+
+def fixed_info(name, compress):
+    """A ZipInfo with a fixed timestamp, so that regenerated files are byte-identical."""
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = compress
+    return info
 
 
 def out(name):
@@ -97,7 +105,7 @@ torch.save(sd, out("model.pt"))
 torch.save(sd, out("model-proto4.pt"), pickle_protocol=4)
 with zipfile.ZipFile(out("model.pt")) as zin, zipfile.ZipFile(out("model-deflate.pt"), "w", zipfile.ZIP_DEFLATED) as zout:
     for info in zin.infolist():
-        zout.writestr(info.filename, zin.read(info.filename))
+        zout.writestr(fixed_info(info.filename, zipfile.ZIP_DEFLATED), zin.read(info.filename))
 x = torch.linspace(-1, 1, 8).reshape(2, 4)
 with torch.no_grad():
     y = net(x)
@@ -136,8 +144,8 @@ torch.save({"weight": torch.ones(1), "payload": Evil()}, out("evil-reduce.pt"))
 
 def zip_pickle(name, pkl):
     with zipfile.ZipFile(out(name), "w", zipfile.ZIP_STORED) as z:
-        z.writestr("archive/data.pkl", pkl)
-        z.writestr("archive/version", "3\n")
+        z.writestr(fixed_info("archive/data.pkl", zipfile.ZIP_STORED), pkl)
+        z.writestr(fixed_info("archive/version", zipfile.ZIP_STORED), "3\n")
 
 
 zip_pickle("evil-global.pt", b"\x80\x02cos\nsystem\nq\x00X\x0a\x00\x00\x00echo pwnedq\x01\x85q\x02Rq\x03.")

@@ -19,22 +19,22 @@ export class LogAddExp extends Function {
     const same = logicalAnd(isinf(a), eq(a, b));
     const sum = add(m, l);
     const out = where(same, a, sum);
-    ctx.saveForBackward(d);
+    // Inputs (not the intermediate d) are saved, so the backward is differentiable again.
+    ctx.saveForBackward(a, b);
     for (const t of [m, d, ad, nd, e, l, same, sum]) t.dispose();
     return out;
   }
 
   static override backward(ctx: FunctionCtx, g: Tensor | null): (Tensor | null)[] {
-    const [d] = ctx.savedTensors;
+    const [a, b] = ctx.savedTensors;
+    const d = sub(a!, b!);
     // NaN differences (equal infinities) split the gradient evenly.
-    const s = sigmoid(d!);
-    const sa = where(isNaN_(d!), 0.5, s);
+    const s = sigmoid(d);
+    const sa = where(isNaN_(d), 0.5, s);
     const sb = sub(1, sa);
     const ga = ctx.needsInputGrad[0] ? mul(g!, sa) : null;
     const gb = ctx.needsInputGrad[1] ? mul(g!, sb) : null;
-    s.dispose();
-    sa.dispose();
-    sb.dispose();
+    for (const t of [d, s, sa, sb]) t.dispose();
     return [ga, gb];
   }
 }

@@ -231,7 +231,7 @@ interface LineMeta {
 }
 
 /** Meta for kernels with one invocation per line along `axis` of `x`, writing `out`. */
-function lineMeta(x: TensorView, axis: number, out: TensorView): LineMeta {
+export function lineMeta(x: TensorView, axis: number, out: TensorView): LineMeta {
   const dims = x.shape.map((_, i) => i).filter((i) => i !== axis);
   const kept = coalesce(dims.map((d) => x.shape[d]!), [dims.map((d) => x.strides[d]!), dims.map((d) => out.strides[d]!)]);
   const m = new MetaLayout();
@@ -250,7 +250,7 @@ function checkAxis(op: string, x: TensorView, axis: number): void {
   if (!Number.isInteger(axis) || axis < 0 || axis >= x.shape.length) throw new RangeError(`${op}: axis ${axis} is out of range for rank ${x.shape.length}`);
 }
 
-function lineKernel(rt: GpuRuntime, key: string, lm: LineMeta, x: TensorView, out: TensorView, loop: string): void {
+export function lineKernel(rt: GpuRuntime, key: string, lm: LineMeta, x: TensorView, out: TensorView, loop: string): void {
   if (lm.lines === 0 || lm.length === 0) return;
   const kernel = rt.kernel(`${key}|r${lm.rank}`, () => ({
     code: [

@@ -23,9 +23,9 @@ export function metaWGSL(words: number): string {
   const nv = Math.max(1, Math.ceil(words / 4));
   return /* wgsl */ `
 struct Meta { v: array<vec4<i32>, ${nv}> }
-@group(0) @binding(0) var<uniform> meta: Meta;
-fn M(i: u32) -> i32 { return meta.v[i >> 2u][i & 3u]; }
-fn MF(i: u32) -> f32 { return bitcast<f32>(meta.v[i >> 2u][i & 3u]); }
+@group(0) @binding(0) var<uniform> params: Meta;
+fn M(i: u32) -> i32 { return params.v[i >> 2u][i & 3u]; }
+fn MF(i: u32) -> f32 { return bitcast<f32>(params.v[i >> 2u][i & 3u]); }
 `;
 }
 

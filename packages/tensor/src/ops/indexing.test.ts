@@ -203,7 +203,7 @@ describe('gather / scatter / indexSelect / indexAdd', () => {
     const r = scatter(z, 0, int([[0, 1, 2, 0, 0]]), src);
     expect(r.tolist()).toEqual([[1, 0, 0, 4, 5], [0, 2, 0, 0, 0], [0, 0, 3, 0, 0]]);
     expect(z.tolist()).toEqual([[0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [0, 0, 0, 0, 0]]);
-    expect(zeros([2, 4]).scatter(1, int([[2], [3]]), 1.23).tolist()[0]).toEqual([0, 0, Math.fround(1.23), 0]);
+    expect((zeros([2, 4]).scatter(1, int([[2], [3]]), 1.23).tolist() as number[][])[0]).toEqual([0, 0, Math.fround(1.23), 0]);
     const a = scatterAdd(zeros([3]), 0, int([0, 1, 0, 2, 0]), tensor([1, 2, 3, 4, 5]));
     expect(a.tolist()).toEqual([9, 2, 4]);
     expect(() => scatter(z, 0, int([[0]]), int([[1]]))).toThrow(DTypeError);
@@ -291,5 +291,43 @@ describe('memory', () => {
     const after = memoryStats();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveStorages).toBe(before.liveStorages);
+  });
+});
+
+describe('devices without synchronous reads', () => {
+  /** Runs `fn` with the CPU backend pretending it cannot read synchronously (like WebGPU). */
+  async function asyncOnly(fn: () => Promise<void> | void): Promise<void> {
+    const backend = zeros([1]).backend as unknown as { canReadSync: boolean };
+    backend.canReadSync = false;
+    try {
+      await fn();
+    } finally {
+      backend.canReadSync = true;
+    }
+  }
+
+  it('value-dependent shapes throw a DeviceError naming the async form', async () => {
+    const x = tensor([1, 2, 3]);
+    const m = x.gt(1);
+    await asyncOnly(async () => {
+      expect(() => maskedSelect(x, m)).toThrow(/maskedSelectAsync/);
+      expect(() => maskedSelect(x, m)).toThrow(expect.objectContaining({ name: 'DeviceError' }));
+      expect(() => nonzero(x)).toThrow(/nonzeroAsync/);
+      expect(() => x.index(m)).toThrow(/maskedSelectAsync/);
+      expect(await (await maskedSelectAsync(x, m)).data()).toEqual(new Float32Array([2, 3]));
+      expect(await (await nonzeroAsync(m)).data()).toEqual(new Int32Array([1, 2]));
+    });
+  });
+
+  it('index tensors and mask assignment work without a host read', async () => {
+    const x = arange(6, { dtype: 'float32' }).view(2, 3);
+    const idx = int([-1, 0]);
+    const m = x.gt(3);
+    await asyncOnly(async () => {
+      expect(await x.index(':', idx).data()).toEqual(new Float32Array([2, 0, 5, 3]));
+      x.set(m, 0);
+      x.set([':', idx], tensor([9]));
+      expect(await x.data()).toEqual(new Float32Array([9, 1, 9, 9, 0, 9]));
+    });
   });
 });

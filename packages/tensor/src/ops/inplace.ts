@@ -134,9 +134,8 @@ interface ClampAttrs {
 }
 
 const clampDef = inplaceOp<ClampAttrs>('clamp_', (self, rest, a) => {
-  let k = 0;
-  const lo: Operand | undefined = a.minTensor ? rest[k++] : a.min;
-  const hi: Operand | undefined = a.maxTensor ? rest[k++] : a.max;
+  const lo: Operand | undefined = a.minTensor ? rest[0] : a.min;
+  const hi: Operand | undefined = a.maxTensor ? rest[a.minTensor ? 1 : 0] : a.max;
   let r = lo === undefined ? self : maximum(self, lo);
   if (hi !== undefined) {
     const next = minimum(r, hi);

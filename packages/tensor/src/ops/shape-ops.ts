@@ -189,27 +189,32 @@ export const flipDef = registerOp<{ dims: number[] }>({
   differentiable: true,
   forward: ([x], { dims }) => {
     const backend = x!.backend;
-    let cur = allocTensor(x!.shape, x!.dtype, x!.device);
-    if (cur.numel() === 0) return cur;
-    backend.assign(cur.kernelView, x!.kernelView);
-    for (const d of dims) {
+    const flipped = dims.filter((d) => x!.shape[d]! > 1);
+    const out = (): Tensor => allocTensor(x!.shape, x!.dtype, x!.device);
+    if (flipped.length === 0 || x!.numel() === 0) {
+      const copy = out();
+      if (copy.numel() > 0) backend.assign(copy.kernelView, x!.kernelView);
+      return copy;
+    }
+    // One index-select per flipped dim, the first reading x directly.
+    let cur: Tensor | null = null;
+    for (const d of flipped) {
       const n = x!.shape[d]!;
-      if (n <= 1) continue;
       const idx = allocTensor([n], 'int32', x!.device);
-      const next = allocTensor(x!.shape, x!.dtype, x!.device);
+      const next = out();
       try {
         backend.arange(idx.kernelView, n - 1, -1);
-        backend.indexSelect(cur.kernelView, d, idx.kernelView, next.kernelView);
+        backend.indexSelect((cur ?? x!).kernelView, d, idx.kernelView, next.kernelView);
       } catch (err) {
         next.dispose();
         throw err;
       } finally {
         idx.dispose();
-        cur.dispose();
+        cur?.dispose();
       }
       cur = next;
     }
-    return cur;
+    return cur!;
   },
 });
 

@@ -16,7 +16,7 @@ describe('sort / argsort', () => {
     expect(argsort(x).tolist()).toEqual([2, 4, 0, 3, 1]);
     const d = sort(x, { descending: true });
     expect(d.indices.tolist()).toEqual([1, 0, 3, 2, 4]);
-    expect(Number.isNaN(d.values.tolist()[0] as number)).toBe(true);
+    expect(Number.isNaN((d.values.tolist() as number[])[0]!)).toBe(true);
   });
 
   it('sorts non-contiguous views', () => {

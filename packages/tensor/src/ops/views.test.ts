@@ -193,3 +193,34 @@ describe('memory', () => {
     expect(after.liveStorages).toBe(before.liveStorages);
   });
 });
+
+describe('registry', () => {
+  it('registers the five view ops as views, and records them through the dispatcher', async () => {
+    const { addInterceptor, getOp } = await import('../index.js');
+    for (const name of ['view', 'permute', 'expand', 'slice', 'select']) {
+      expect(getOp(name).kind).toBe('view');
+      expect(getOp(name).differentiable).toBe(true);
+    }
+    const seen: { name: string; attrs: unknown }[] = [];
+    const remove = addInterceptor({
+      name: 'test-recorder',
+      order: 1000,
+      intercept: (call, next) => {
+        seen.push({ name: call.op.name, attrs: call.attrs });
+        return next();
+      },
+    });
+    try {
+      const x = zeros([4, 6, 3]);
+      x.index('1:', '::2', null, 2);
+      x.mT.reshape(-1);
+      x.expand(2, -1, -1, -1);
+    } finally {
+      remove();
+    }
+    expect(seen.map((s) => s.name)).toEqual(['full', 'slice', 'slice', 'view', 'select', 'permute', 'clone', 'view', 'expand']);
+    expect(seen[1]!.attrs).toEqual({ dim: 0, start: 1, end: 4, step: 1 });
+    expect(seen[4]!.attrs).toEqual({ dim: 3, index: 2 });
+    expect(seen[8]!.attrs).toEqual({ shape: [2, 4, 6, 3] });
+  });
+});

@@ -35,7 +35,7 @@ export const matmulWorkload: Workload = {
         const sync = ctx.device === 'cpu';
         const torchlet = await measure(async () => {
           const c = matmul(a, b);
-          // Devices that queue work are timed to completion by reading one element back.
+          // Devices that queue work are timed to completion by reading the result back.
           if (!sync) await c.data();
           c.dispose();
         }, ctx.timing);

@@ -1,0 +1,103 @@
+/**
+ * Exact memory: the graph, its saved tensors and every temporary are freed, by backward
+ * (without retainGraph) and by disposing outputs — nothing is left to the GC backstop.
+ */
+import * as torch from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
+import { describe, expect, test } from 'vitest';
+import { noGrad } from './index.js';
+
+function param(shape: number[], seed: number): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = ((s / 4294967296) * 2 - 1) * 0.5;
+  }
+  return torch.tensor(data, { shape, requiresGrad: true });
+}
+
+describe('memory', () => {
+  test('10,000 steps of forward + backward + SGD on an MLP keep the live storages constant, nothing reclaimed by GC', () => {
+    const w1 = param([4, 8], 1);
+    const b1 = param([8], 2);
+    const w2 = param([8, 3], 3);
+    const b2 = param([3], 4);
+    const params = [w1, b1, w2, b2];
+    const x = torch.tensor([
+      [0.1, -0.2, 0.3, 0.5],
+      [0.7, 0.1, -0.4, 0.2],
+      [-0.3, 0.8, 0.6, -0.1],
+      [0.2, 0.2, -0.9, 0.4],
+    ]);
+    const y = torch.tensor([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
+    const gcBefore = torch.memoryStats().reclaimedByGC;
+    let atTen = -1;
+    let firstLoss = 0;
+    let lastLoss = 0;
+    for (let it = 1; it <= 10_000; it++) {
+      const loss = torch.tidy(() => {
+        const h = torch.relu(torch.add(torch.matmul(x, w1), b1));
+        const out = torch.add(torch.matmul(h, w2), b2);
+        return torch.mean(torch.square(torch.sub(out, y)));
+      });
+      loss.backward();
+      if (it === 1) firstLoss = loss.item();
+      lastLoss = it === 10_000 ? loss.item() : lastLoss;
+      loss.dispose();
+      noGrad(() => {
+        for (const p of params) {
+          const step = torch.mul(p.grad!, 0.05);
+          torch.sub_(p, step);
+          step.dispose();
+          p.grad!.dispose();
+          p.grad = null;
+        }
+      });
+      if (it === 10) atTen = torch.memoryStats().liveStorages;
+    }
+    const stats = torch.memoryStats();
+    expect(stats.liveStorages).toBe(atTen);
+    expect(stats.reclaimedByGC).toBe(gcBefore);
+    expect(lastLoss).toBeLessThan(firstLoss); // it trained
+    for (const t of [...params, x, y]) t.dispose();
+  });
+
+  test('a forward without backward frees everything once its outputs are disposed', () => {
+    const before = torch.memoryStats();
+    const w = torch.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const a = torch.exp(w);
+    const b = torch.mul(a, w);
+    const t = torch.tanh(b);
+    const c = torch.sum(t);
+    a.dispose();
+    b.dispose();
+    t.dispose();
+    // c's graph (exp, mul, tanh, sum with their saved tensors) is still alive here.
+    expect(torch.memoryStats().liveStorages).toBeGreaterThan(before.liveStorages + 2);
+    c.dispose();
+    expect(torch.memoryStats().liveStorages).toBe(before.liveStorages + 1); // only w
+    w.dispose();
+    expect(torch.memoryStats().liveStorages).toBe(before.liveStorages);
+    expect(torch.memoryStats().liveTensors).toBe(before.liveTensors);
+  });
+
+  test('backward frees saved tensors at once; retainGraph keeps them until the outputs go', () => {
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const base = torch.memoryStats().liveStorages;
+    const y = torch.tidy(() => torch.sum(torch.exp(torch.mul(w, w))));
+    const withGraph = torch.memoryStats().liveStorages;
+    y.backward(undefined, { retainGraph: true });
+    expect(torch.memoryStats().liveStorages).toBe(withGraph + 1); // + w.grad
+    y.backward(undefined, {});
+    expect(torch.memoryStats().liveStorages).toBe(base + 2); // y + w.grad
+    y.dispose();
+    w.dispose();
+  });
+});

@@ -1,0 +1,665 @@
+/**
+ * Generates the CPU backend's WebAssembly module: float32 SIMD kernels over an imported
+ * memory, all with the calling convention `(tid, …args)` so the thread pool can run any
+ * of them on a range of the work (`tid` picks a thread's scratch; most kernels ignore it).
+ * Pointers and strides are in bytes.
+ *
+ * - `un_<op>(tid, x, out, rows, cols, xRowStride, outRowStride)`: rows of contiguous elements.
+ * - `bin_<op>_<vv|vs|sv>(tid, a, b, out, rows, cols, aRs, bRs, outRs)`: `s` is an operand
+ *   that is one element per row (stride 0 along the row).
+ * - `rsum|rmax|rmin(tid, x, out, rows, cols, xRs)`: out[r] = reduction of row r (contiguous out).
+ * - `csum|cmax|cmin(tid, x, out, rows, cols, xRs)`: out[j] = reduction over rows of column j.
+ * - `softmax|logsoftmax(tid, x, out, rows, cols, xRs, outRs)`.
+ * - `mm_packb(tid, b, dst, K, N, rsB, csB, j0, j1)` and
+ *   `mm_compute(tid, a, bp, c, N, K, rsA, csA, i0, i1, scratch)`: see `matmulGeometry`.
+ */
+import { F64, I32, ModuleBuilder, V128, type Code, type FunctionBuilder, type Local } from './encoder.js';
+import { VMath } from './vmath.js';
+
+export const UNARY_KERNELS = [
+  'neg', 'abs', 'sqrt', 'relu', 'square', 'reciprocal', 'rsqrt', 'exp', 'log', 'tanh', 'sigmoid', 'silu',
+  'floor', 'ceil', 'trunc', 'round',
+] as const;
+export type UnaryKernel = (typeof UNARY_KERNELS)[number];
+
+export const BINARY_KERNELS = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'] as const;
+export type BinaryKernel = (typeof BINARY_KERNELS)[number];
+export type BinaryMode = 'vv' | 'vs' | 'sv';
+
+export const REDUCE_KERNELS = ['sum', 'max', 'min'] as const;
+export type ReduceKernel = (typeof REDUCE_KERNELS)[number];
+
+/** Register blocking and cache blocking of the matmul. */
+export interface MatmulGeometry {
+  /** Rows and columns of the register-blocked micro-tile (NR = 8: two f32x4 per row). */
+  readonly MR: number;
+  readonly NR: 8;
+  /** Rows of A packed per block (multiple of MR) and depth of a packed block. */
+  readonly MC: number;
+  readonly KC: number;
+}
+
+export const DEFAULT_GEOMETRY: MatmulGeometry = { MR: 4, NR: 8, MC: 64, KC: 256 };
+
+/** Bytes of matmul scratch one thread needs (packed A block and an edge tile). */
+export function matmulScratchBytes(g: MatmulGeometry): number {
+  return g.MC * g.KC * 4 + g.MR * g.NR * 4 + 64;
+}
+
+/** Floats in the packed copy of a K×N B: each KC-deep block holds ⌈N/NR⌉ panels of kc×NR. */
+export function packedBFloats(g: MatmulGeometry, K: number, N: number): number {
+  return K * Math.ceil(N / g.NR) * g.NR;
+}
+
+export interface KernelModuleOptions {
+  readonly relaxedSimd: boolean;
+  readonly sharedMemory: boolean;
+  readonly maximumPages: number;
+  readonly geometry?: MatmulGeometry;
+}
+
+export interface KernelModule {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly exports: string[];
+  readonly geometry: MatmulGeometry;
+}
+
+type VecOp = (c: Code, vm: VMath, x: Local, out: Local) => void;
+
+const UNARY_VEC: Readonly<Record<UnaryKernel, VecOp>> = {
+  neg: (c, _, x, o) => void c.get(x).op('f32x4.neg').set(o),
+  abs: (c, _, x, o) => void c.get(x).op('f32x4.abs').set(o),
+  sqrt: (c, _, x, o) => void c.get(x).op('f32x4.sqrt').set(o),
+  // max(x, 0) keeps NaN and maps −0 to +0, like the TypeScript kernel.
+  relu: (c, _, x, o) => void c.get(x).f32x4(0).op('f32x4.max').set(o),
+  square: (c, _, x, o) => void c.get(x).get(x).op('f32x4.mul').set(o),
+  reciprocal: (c, _, x, o) => void c.f32x4(1).get(x).op('f32x4.div').set(o),
+  rsqrt: (c, _, x, o) => void c.f32x4(1).get(x).op('f32x4.sqrt', 'f32x4.div').set(o),
+  exp: (_, vm, x, o) => vm.exp(x, o),
+  log: (_, vm, x, o) => vm.log(x, o),
+  tanh: (_, vm, x, o) => vm.tanh(x, o),
+  sigmoid: (_, vm, x, o) => vm.sigmoid(x, o),
+  silu: (c, vm, x, o) => {
+    vm.sigmoid(x, o);
+    c.get(o).get(x).op('f32x4.mul').set(o);
+  },
+  floor: (c, _, x, o) => void c.get(x).op('f32x4.floor').set(o),
+  ceil: (c, _, x, o) => void c.get(x).op('f32x4.ceil').set(o),
+  trunc: (c, _, x, o) => void c.get(x).op('f32x4.trunc').set(o),
+  // f32x4.nearest rounds half to even, as torch.round does.
+  round: (c, _, x, o) => void c.get(x).op('f32x4.nearest').set(o),
+};
+
+const BINARY_OP: Readonly<Record<BinaryKernel, 'f32x4.add' | 'f32x4.sub' | 'f32x4.mul' | 'f32x4.div' | 'f32x4.max' | 'f32x4.min'>> = {
+  add: 'f32x4.add',
+  sub: 'f32x4.sub',
+  mul: 'f32x4.mul',
+  div: 'f32x4.div',
+  // Wasm min/max propagate NaN and order −0 < +0, as Math.max/min do.
+  maximum: 'f32x4.max',
+  minimum: 'f32x4.min',
+};
+
+function i32s(n: number): typeof I32[] {
+  return new Array<typeof I32>(n).fill(I32);
+}
+
+/** `for (l = from; l < to; l += step) body` over i32 locals (signed compare). */
+function forRange(c: Code, l: Local, from: number | Local, to: Local, step: number | Local, body: () => void): void {
+  if (typeof from === 'number') c.i32(from);
+  else c.get(from);
+  c.set(l);
+  c.while(
+    () => c.get(l).get(to).op('i32.lt_s'),
+    () => {
+      body();
+      c.inc(l, step);
+    },
+  );
+}
+
+/** Pushes `min(a, b)` of two i32 values given as (local | const). */
+function minI32(c: Code, a: Local, b: Local): void {
+  c.get(a).get(b).get(a).get(b).op('i32.lt_s', 'select');
+}
+
+// ---- elementwise --------------------------------------------------------------------------
+
+/**
+ * Emits the row loop shared by unary/binary kernels: for each row, a SIMD loop over
+ * groups of four and a scalar tail that runs the same vector code on a splat.
+ */
+function rowLoop(
+  f: FunctionBuilder,
+  rows: Local,
+  cols: Local,
+  ptrs: { base: Local; rowStride: Local; step: number }[],
+  outIndex: number,
+  vector: (cur: Local[], tail: boolean) => void,
+): void {
+  const c = f.code;
+  const r = f.local(I32);
+  const cur = ptrs.map(() => f.local(I32));
+  const endv = f.local(I32);
+  const end = f.local(I32);
+  const o = cur[outIndex]!;
+  forRange(c, r, 0, rows, 1, () => {
+    ptrs.forEach((p, k) => c.get(p.base).set(cur[k]!));
+    c.get(o).get(cols).i32(~3).op('i32.and').i32(2).op('i32.shl', 'i32.add').set(endv);
+    c.get(o).get(cols).i32(2).op('i32.shl', 'i32.add').set(end);
+    c.while(
+      () => c.get(o).get(endv).op('i32.lt_u'),
+      () => {
+        vector(cur, false);
+        ptrs.forEach((p, k) => {
+          if (p.step !== 0) c.inc(cur[k]!, p.step * 4);
+        });
+      },
+    );
+    c.while(
+      () => c.get(o).get(end).op('i32.lt_u'),
+      () => {
+        vector(cur, true);
+        ptrs.forEach((p, k) => {
+          if (p.step !== 0) c.inc(cur[k]!, p.step);
+        });
+      },
+    );
+    ptrs.forEach((p) => c.inc(p.base, p.rowStride));
+  });
+}
+
+function unaryKernel(m: ModuleBuilder, op: UnaryKernel): void {
+  const f = m.func(i32s(7), [], `un_${op}`);
+  const [, x, out, rows, cols, xrs, ors] = f.params as [Local, Local, Local, Local, Local, Local, Local];
+  const vm = new VMath(f);
+  const v = f.local(V128);
+  const res = f.local(V128);
+  const c = f.code;
+  rowLoop(f, rows, cols, [{ base: x, rowStride: xrs, step: 4 }, { base: out, rowStride: ors, step: 4 }], 1, ([px, po], tail) => {
+    if (tail) c.get(px!).mem('v128.load32_splat').set(v);
+    else c.get(px!).mem('v128.load').set(v);
+    UNARY_VEC[op](c, vm, v, res);
+    if (tail) c.get(po!).get(res).lane('f32x4.extract_lane', 0).mem('f32.store');
+    else c.get(po!).get(res).mem('v128.store');
+  });
+}
+
+function binaryKernel(m: ModuleBuilder, op: BinaryKernel, mode: BinaryMode): void {
+  const f = m.func(i32s(9), [], `bin_${op}_${mode}`);
+  const [, a, b, out, rows, cols, ars, brs, ors] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const sa = mode === 'sv';
+  const sb = mode === 'vs';
+  const va = f.local(V128);
+  const vb = f.local(V128);
+  rowLoop(
+    f,
+    rows,
+    cols,
+    [
+      { base: a, rowStride: ars, step: sa ? 0 : 4 },
+      { base: b, rowStride: brs, step: sb ? 0 : 4 },
+      { base: out, rowStride: ors, step: 4 },
+    ],
+    2,
+    ([pa, pb, po], tail) => {
+      c.get(pa!).mem(sa || tail ? 'v128.load32_splat' : 'v128.load').set(va);
+      c.get(pb!).mem(sb || tail ? 'v128.load32_splat' : 'v128.load').set(vb);
+      c.get(po!).get(va).get(vb).op(BINARY_OP[op]);
+      if (tail) c.lane('f32x4.extract_lane', 0).mem('f32.store');
+      else c.mem('v128.store');
+    },
+  );
+}
+
+// ---- reductions ---------------------------------------------------------------------------
+
+/** Lanes 2,3 of a v128 moved to 0,1 (for promoting the high half to f64x2). */
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/** acc0 += promote(v.lo), acc1 += promote(v.hi). */
+function addPromoted(c: Code, v: Local, acc0: Local, acc1: Local): void {
+  c.get(acc0).get(v).op('f64x2.promote_low_f32x4', 'f64x2.add').set(acc0);
+  c.get(acc1).get(v).get(v).shuffle(HIGH_HALF).op('f64x2.promote_low_f32x4', 'f64x2.add').set(acc1);
+}
+
+/** Row reductions: sums accumulate in float64 (like the TypeScript kernel), max/min in f32x4. */
+function rowReduceKernel(m: ModuleBuilder, op: ReduceKernel): void {
+  const f = m.func(i32s(6), [], `r${op}`);
+  const [, x, out, rows, cols, xrs] = f.params as [Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const r = f.local(I32);
+  const p = f.local(I32);
+  const endv = f.local(I32);
+  const end = f.local(I32);
+  const v = f.local(V128);
+  const acc0 = f.local(V128);
+  const acc1 = f.local(V128);
+  const s = f.local(F64);
+  forRange(c, r, 0, rows, 1, () => {
+    c.get(x).set(p);
+    c.get(x).get(cols).i32(~3).op('i32.and').i32(2).op('i32.shl', 'i32.add').set(endv);
+    c.get(x).get(cols).i32(2).op('i32.shl', 'i32.add').set(end);
+    if (op === 'sum') {
+      c.f64(0).op('f64x2.splat').tee(acc0).set(acc1);
+      c.while(
+        () => c.get(p).get(endv).op('i32.lt_u'),
+        () => {
+          c.get(p).mem('v128.load').set(v);
+          addPromoted(c, v, acc0, acc1);
+          c.inc(p, 16);
+        },
+      );
+      c.get(acc0).get(acc1).op('f64x2.add').set(acc0);
+      c.get(acc0).lane('f64x2.extract_lane', 0).get(acc0).lane('f64x2.extract_lane', 1).op('f64.add').set(s);
+      c.while(
+        () => c.get(p).get(end).op('i32.lt_u'),
+        () => {
+          c.get(s).get(p).mem('f32.load').op('f64.promote_f32', 'f64.add').set(s);
+          c.inc(p, 4);
+        },
+      );
+      c.get(out).get(s).op('f32.demote_f64').mem('f32.store');
+    } else {
+      const vop = op === 'max' ? 'f32x4.max' : 'f32x4.min';
+      const sop = op === 'max' ? 'f32.max' : 'f32.min';
+      c.f32x4(op === 'max' ? -Infinity : Infinity).set(acc0);
+      c.while(
+        () => c.get(p).get(endv).op('i32.lt_u'),
+        () => {
+          c.get(acc0).get(p).mem('v128.load').op(vop).set(acc0);
+          c.inc(p, 16);
+        },
+      );
+      c.while(
+        () => c.get(p).get(end).op('i32.lt_u'),
+        () => {
+          c.get(acc0).get(p).mem('v128.load32_splat').op(vop).set(acc0);
+          c.inc(p, 4);
+        },
+      );
+      c.get(out);
+      c.get(acc0).lane('f32x4.extract_lane', 0).get(acc0).lane('f32x4.extract_lane', 1).op(sop);
+      c.get(acc0).lane('f32x4.extract_lane', 2).get(acc0).lane('f32x4.extract_lane', 3).op(sop, sop);
+      c.mem('f32.store');
+    }
+    c.inc(x, xrs).inc(out, 4);
+  });
+}
+
+/** Column reductions: out[j] over rows, four columns at a time. */
+function colReduceKernel(m: ModuleBuilder, op: ReduceKernel): void {
+  const f = m.func(i32s(6), [], `c${op}`);
+  const [, x, out, rows, cols, xrs] = f.params as [Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const j = f.local(I32);
+  const r = f.local(I32);
+  const p = f.local(I32);
+  const cols4 = f.local(I32);
+  const v = f.local(V128);
+  const acc0 = f.local(V128);
+  const acc1 = f.local(V128);
+  const s = f.local(F64);
+  const sf = f.local(0x7d);
+  c.get(cols).i32(~3).op('i32.and').set(cols4);
+  forRange(c, j, 0, cols4, 4, () => {
+    c.get(x).get(j).i32(2).op('i32.shl', 'i32.add').set(p);
+    if (op === 'sum') {
+      c.f64(0).op('f64x2.splat').tee(acc0).set(acc1);
+      forRange(c, r, 0, rows, 1, () => {
+        c.get(p).mem('v128.load').set(v);
+        addPromoted(c, v, acc0, acc1);
+        c.inc(p, xrs);
+      });
+      c.get(out).get(j).i32(2).op('i32.shl', 'i32.add');
+      c.get(acc0).op('f32x4.demote_f64x2_zero').get(acc1).op('f32x4.demote_f64x2_zero');
+      c.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).mem('v128.store');
+    } else {
+      c.f32x4(op === 'max' ? -Infinity : Infinity).set(acc0);
+      forRange(c, r, 0, rows, 1, () => {
+        c.get(acc0).get(p).mem('v128.load').op(op === 'max' ? 'f32x4.max' : 'f32x4.min').set(acc0);
+        c.inc(p, xrs);
+      });
+      c.get(out).get(j).i32(2).op('i32.shl', 'i32.add').get(acc0).mem('v128.store');
+    }
+  });
+  forRange(c, j, cols4, cols, 1, () => {
+    c.get(x).get(j).i32(2).op('i32.shl', 'i32.add').set(p);
+    if (op === 'sum') {
+      c.f64(0).set(s);
+      forRange(c, r, 0, rows, 1, () => {
+        c.get(s).get(p).mem('f32.load').op('f64.promote_f32', 'f64.add').set(s);
+        c.inc(p, xrs);
+      });
+      c.get(out).get(j).i32(2).op('i32.shl', 'i32.add').get(s).op('f32.demote_f64').mem('f32.store');
+    } else {
+      c.f32(op === 'max' ? -Infinity : Infinity).set(sf);
+      forRange(c, r, 0, rows, 1, () => {
+        c.get(sf).get(p).mem('f32.load').op(op === 'max' ? 'f32.max' : 'f32.min').set(sf);
+        c.inc(p, xrs);
+      });
+      c.get(out).get(j).i32(2).op('i32.shl', 'i32.add').get(sf).mem('f32.store');
+    }
+  });
+}
+
+// ---- softmax ------------------------------------------------------------------------------
+
+function softmaxKernel(m: ModuleBuilder, log: boolean): void {
+  const f = m.func(i32s(7), [], log ? 'logsoftmax' : 'softmax');
+  const [, x, out, rows, cols, xrs, ors] = f.params as [Local, Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const vm = new VMath(f);
+  const r = f.local(I32);
+  const px = f.local(I32);
+  const po = f.local(I32);
+  const n4 = f.local(I32);
+  const n = f.local(I32);
+  const i = f.local(I32);
+  const v = f.local(V128);
+  const e = f.local(V128);
+  const mx = f.local(V128);
+  const acc0 = f.local(V128);
+  const acc1 = f.local(V128);
+  const total = f.local(V128);
+  c.get(cols).i32(~3).op('i32.and').set(n4);
+  c.get(cols).set(n);
+  forRange(c, r, 0, rows, 1, () => {
+    // pass 1: row max (NaN propagates)
+    c.f32x4(-Infinity).set(mx);
+    c.get(x).set(px);
+    forRange(c, i, 0, n4, 4, () => {
+      c.get(mx).get(px).mem('v128.load').op('f32x4.max').set(mx);
+      c.inc(px, 16);
+    });
+    forRange(c, i, n4, n, 1, () => {
+      c.get(mx).get(px).mem('v128.load32_splat').op('f32x4.max').set(mx);
+      c.inc(px, 4);
+    });
+    c.get(mx).get(mx).get(mx).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).op('f32x4.max').set(mx);
+    c.get(mx).get(mx).get(mx).shuffle([4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11]).op('f32x4.max').set(mx);
+    // pass 2: e = exp(x − max), summed in float64 (softmax also stores e)
+    c.f64(0).op('f64x2.splat').tee(acc0).set(acc1);
+    c.get(x).set(px);
+    c.get(out).set(po);
+    const step = (tail: boolean) => {
+      c.get(px).mem(tail ? 'v128.load32_splat' : 'v128.load').get(mx).op('f32x4.sub').set(v);
+      vm.exp(v, e);
+      if (tail) c.get(e).f32x4(0, 0, 0, 0).shuffle([0, 1, 2, 3, 16, 17, 18, 19, 16, 17, 18, 19, 16, 17, 18, 19]).set(e);
+      addPromoted(c, e, acc0, acc1);
+      if (!log) {
+        c.get(po);
+        if (tail) c.get(e).lane('f32x4.extract_lane', 0).mem('f32.store');
+        else c.get(e).mem('v128.store');
+      }
+      c.inc(px, tail ? 4 : 16).inc(po, tail ? 4 : 16);
+    };
+    forRange(c, i, 0, n4, 4, () => step(false));
+    forRange(c, i, n4, n, 1, () => step(true));
+    c.get(acc0).get(acc1).op('f64x2.add').set(acc0);
+    c.get(acc0).get(acc0).get(acc0).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).op('f64x2.add');
+    c.op('f32x4.demote_f64x2_zero').lane('f32x4.extract_lane', 0).op('f32x4.splat').set(total);
+    // pass 3
+    c.get(x).set(px);
+    c.get(out).set(po);
+    if (log) vm.log(total, total);
+    const write = (tail: boolean) => {
+      c.get(po);
+      if (log) {
+        // (x − max) − log(sum), as PyTorch computes it
+        c.get(px).mem(tail ? 'v128.load32_splat' : 'v128.load').get(mx).op('f32x4.sub').get(total).op('f32x4.sub');
+      } else {
+        c.get(po).mem(tail ? 'v128.load32_splat' : 'v128.load').get(total).op('f32x4.div');
+      }
+      if (tail) c.lane('f32x4.extract_lane', 0).mem('f32.store');
+      else c.mem('v128.store');
+      c.inc(px, tail ? 4 : 16).inc(po, tail ? 4 : 16);
+    };
+    forRange(c, i, 0, n4, 4, () => write(false));
+    forRange(c, i, n4, n, 1, () => write(true));
+    c.inc(x, xrs).inc(out, ors);
+  });
+}
+
+// ---- matmul -------------------------------------------------------------------------------
+
+/**
+ * The micro-kernel: dst (MR×NR, row stride ldd bytes) = or += Ap panel · Bp panel over kc,
+ * the tile held in 2·MR f32x4 accumulators.
+ */
+function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean): FunctionBuilder {
+  const { MR } = g;
+  const f = m.func(i32s(6), []);
+  const [ap, bp, kc, dst, ldd, accumulate] = f.params as [Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const acc: Local[] = [];
+  for (let i = 0; i < 2 * MR; i++) acc.push(f.local(V128));
+  const b0 = f.local(V128);
+  const b1 = f.local(V128);
+  const a = f.local(V128);
+  const k = f.local(I32);
+  const p = f.local(I32);
+  const madd = (x: Local, y: Local, z: Local) => {
+    if (relaxed) c.get(x).get(y).get(z).op('f32x4.relaxed_madd').set(z);
+    else c.get(z).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(z);
+  };
+  const stepAt = (aOff: number, bOff: number) => {
+    c.get(bp).mem('v128.load', bOff).set(b0);
+    c.get(bp).mem('v128.load', bOff + 16).set(b1);
+    for (let r = 0; r < MR; r++) {
+      c.get(ap).mem('v128.load32_splat', aOff + 4 * r).set(a);
+      madd(a, b0, acc[2 * r]!);
+      madd(a, b1, acc[2 * r + 1]!);
+    }
+  };
+  // k loop unrolled by two
+  c.get(kc).set(k);
+  c.while(
+    () => c.get(k).i32(2).op('i32.ge_s'),
+    () => {
+      stepAt(0, 0);
+      stepAt(4 * MR, 32);
+      c.inc(ap, 8 * MR).inc(bp, 64).get(k).i32(2).op('i32.sub').set(k);
+    },
+  );
+  c.get(k).if();
+  stepAt(0, 0);
+  c.end();
+  c.get(dst).set(p);
+  c.get(accumulate).if();
+  for (let r = 0; r < MR; r++) {
+    c.get(p).get(p).mem('v128.load').get(acc[2 * r]!).op('f32x4.add').mem('v128.store');
+    c.get(p).get(p).mem('v128.load', 16).get(acc[2 * r + 1]!).op('f32x4.add').mem('v128.store', 16);
+    c.inc(p, ldd);
+  }
+  c.else();
+  for (let r = 0; r < MR; r++) {
+    c.get(p).get(acc[2 * r]!).mem('v128.store');
+    c.get(p).get(acc[2 * r + 1]!).mem('v128.store', 16);
+    c.inc(p, ldd);
+  }
+  c.end();
+  return f;
+}
+
+/** Packs column panels [j0, j1) of a K×N B (any strides) into NR-wide, zero-padded panels. */
+function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
+  const { NR, KC } = g;
+  const f = m.func(i32s(9), [], 'mm_packb');
+  const [, b, dst, K, N, rsB, csB, j0, j1] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
+  const c = f.code;
+  const jr = f.local(I32);
+  const pc = f.local(I32);
+  const kc = f.local(I32);
+  const nr = f.local(I32);
+  const k = f.local(I32);
+  const q = f.local(I32);
+  const src = f.local(I32);
+  const w = f.local(I32);
+  const npad = f.local(I32);
+  const kcMax = f.local(I32);
+  const tmp = f.local(I32);
+  c.get(N).i32(NR - 1).op('i32.add').i32(-NR).op('i32.and').set(npad);
+  c.i32(KC).set(kcMax);
+  forRange(c, jr, j0, j1, NR, () => {
+    c.get(N).get(jr).op('i32.sub').set(tmp);
+    c.i32(NR).set(nr);
+    c.get(tmp).i32(NR).op('i32.lt_s').if().get(tmp).set(nr).end();
+    forRange(c, pc, 0, K, KC, () => {
+      c.get(K).get(pc).op('i32.sub').set(tmp);
+      minI32(c, tmp, kcMax);
+      c.set(kc);
+      // w = dst + (pc·npad + jr·kc)·4
+      c.get(dst).get(pc).get(npad).op('i32.mul').get(jr).get(kc).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add').set(w);
+      c.get(b).get(pc).get(rsB).op('i32.mul', 'i32.add').get(jr).get(csB).op('i32.mul', 'i32.add').set(src);
+      c.get(nr).i32(NR).op('i32.eq').get(csB).i32(4).op('i32.eq', 'i32.and').if();
+      forRange(c, k, 0, kc, 1, () => {
+        c.get(w).get(src).mem('v128.load').mem('v128.store');
+        c.get(w).get(src).mem('v128.load', 16).mem('v128.store', 16);
+        c.inc(w, 32).inc(src, rsB);
+      });
+      c.else();
+      forRange(c, k, 0, kc, 1, () => {
+        forRange(c, q, 0, nr, 1, () => {
+          c.get(w).get(q).i32(2).op('i32.shl', 'i32.add');
+          c.get(src).get(q).get(csB).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store');
+        });
+        forRange(c, q, nr, kcMax, 1, () => {
+          // zero padding up to NR (kcMax ≥ NR, the loop breaks at NR below)
+          c.get(q).i32(NR).op('i32.ge_s').brIf(1);
+          c.get(w).get(q).i32(2).op('i32.shl', 'i32.add').f32(0).mem('f32.store');
+        });
+        c.inc(w, 4 * NR).inc(src, rsB);
+      });
+      c.end();
+    });
+  });
+}
+
+/** Computes rows [i0, i1) of C = A·B from packed B panels, packing A blocks into this thread's scratch. */
+function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuilder): void {
+  const { MR, NR, MC, KC } = g;
+  const f = m.func(i32s(11), [], 'mm_compute');
+  const [tid, a, bp, cPtr, N, K, rsA, csA, i0, i1, scratch] = f.params as Local[] as [
+    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
+  ];
+  const c = f.code;
+  const ws = f.local(I32);
+  const tile = f.local(I32);
+  const npad = f.local(I32);
+  const ic = f.local(I32);
+  const mc = f.local(I32);
+  const pc = f.local(I32);
+  const kc = f.local(I32);
+  const jr = f.local(I32);
+  const nr = f.local(I32);
+  const ir = f.local(I32);
+  const mr = f.local(I32);
+  const k = f.local(I32);
+  const r = f.local(I32);
+  const q = f.local(I32);
+  const src = f.local(I32);
+  const w = f.local(I32);
+  const bpanel = f.local(I32);
+  const cp = f.local(I32);
+  const ldc = f.local(I32);
+  const tmp = f.local(I32);
+  const lim = f.local(I32);
+  const accFlag = f.local(I32);
+  c.get(scratch).get(tid).i32(matmulScratchBytes(g)).op('i32.mul', 'i32.add').set(ws);
+  c.get(ws).i32(MC * KC * 4).op('i32.add').set(tile);
+  c.get(N).i32(NR - 1).op('i32.add').i32(-NR).op('i32.and').set(npad);
+  c.get(N).i32(2).op('i32.shl').set(ldc);
+  forRange(c, ic, i0, i1, MC, () => {
+    c.get(i1).get(ic).op('i32.sub').set(tmp);
+    c.i32(MC).set(lim);
+    minI32(c, tmp, lim);
+    c.set(mc);
+    forRange(c, pc, 0, K, KC, () => {
+      c.get(K).get(pc).op('i32.sub').set(tmp);
+      c.i32(KC).set(lim);
+      minI32(c, tmp, lim);
+      c.set(kc);
+      c.get(pc).i32(0).op('i32.gt_s').set(accFlag);
+      // pack A[ic:ic+mc, pc:pc+kc] into MR-row panels (k-major, zero-padded rows)
+      c.get(ws).set(w);
+      forRange(c, ir, 0, mc, MR, () => {
+        c.get(mc).get(ir).op('i32.sub').set(mr);
+        c.get(a).get(ic).get(ir).op('i32.add').get(rsA).op('i32.mul', 'i32.add').get(pc).get(csA).op('i32.mul', 'i32.add').set(src);
+        c.get(mr).i32(MR).op('i32.ge_s').if();
+        forRange(c, k, 0, kc, 1, () => {
+          for (let rr = 0; rr < MR; rr++) {
+            c.get(w).get(src);
+            if (rr > 0) c.get(rsA).i32(rr).op('i32.mul', 'i32.add');
+            c.mem('f32.load').mem('f32.store', 4 * rr);
+          }
+          c.inc(w, 4 * MR).inc(src, csA);
+        });
+        c.else();
+        forRange(c, k, 0, kc, 1, () => {
+          c.i32(0).set(r);
+          c.while(
+            () => c.get(r).i32(MR).op('i32.lt_s'),
+            () => {
+              // rows past the edge read row 0 (always valid) and store 0
+              c.get(w).get(r).i32(2).op('i32.shl', 'i32.add');
+              c.get(src).get(r).get(rsA).op('i32.mul', 'i32.add').get(src).get(r).get(mr).op('i32.lt_s', 'select');
+              c.mem('f32.load').f32(0).get(r).get(mr).op('i32.lt_s', 'select');
+              c.mem('f32.store');
+              c.inc(r);
+            },
+          );
+          c.inc(w, 4 * MR).inc(src, csA);
+        });
+        c.end();
+      });
+      forRange(c, jr, 0, N, NR, () => {
+        c.get(N).get(jr).op('i32.sub').set(nr);
+        c.get(bp).get(pc).get(npad).op('i32.mul').get(jr).get(kc).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add').set(bpanel);
+        forRange(c, ir, 0, mc, MR, () => {
+          c.get(mc).get(ir).op('i32.sub').set(mr);
+          c.get(cPtr).get(ic).get(ir).op('i32.add').get(N).op('i32.mul').get(jr).op('i32.add').i32(2).op('i32.shl', 'i32.add').set(cp);
+          c.get(mr).i32(MR).op('i32.ge_s').get(nr).i32(NR).op('i32.ge_s', 'i32.and').if();
+          c.get(ws).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').get(bpanel).get(kc).get(cp).get(ldc).get(accFlag).call(micro);
+          c.else();
+          c.get(ws).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').get(bpanel).get(kc).get(tile).i32(NR * 4).i32(0).call(micro);
+          // copy (or add) the valid mr×nr corner of the tile into C
+          c.i32(MR).set(lim);
+          minI32(c, mr, lim);
+          c.set(tmp);
+          forRange(c, r, 0, tmp, 1, () => {
+            forRange(c, q, 0, nr, 1, () => {
+              c.get(q).i32(NR).op('i32.ge_s').brIf(1);
+              c.get(cp).get(r).get(ldc).op('i32.mul', 'i32.add').get(q).i32(2).op('i32.shl', 'i32.add').set(src);
+              c.get(src);
+              c.get(tile).get(r).i32(NR).op('i32.mul').get(q).op('i32.add').i32(2).op('i32.shl', 'i32.add').mem('f32.load');
+              c.get(src).mem('f32.load').f32(0).get(accFlag).op('select', 'f32.add');
+              c.mem('f32.store');
+            });
+          });
+          c.end();
+        });
+      });
+    });
+  });
+}
+
+/** Builds the whole kernel module for the engine's features. */
+export function buildKernelModule(options: KernelModuleOptions): KernelModule {
+  const geometry = options.geometry ?? DEFAULT_GEOMETRY;
+  const m = new ModuleBuilder();
+  m.importMemory({ module: 'env', name: 'memory', initial: 1, maximum: options.maximumPages, shared: options.sharedMemory });
+  for (const op of UNARY_KERNELS) unaryKernel(m, op);
+  for (const op of BINARY_KERNELS) for (const mode of ['vv', 'vs', 'sv'] as const) binaryKernel(m, op, mode);
+  for (const op of REDUCE_KERNELS) {
+    rowReduceKernel(m, op);
+    colReduceKernel(m, op);
+  }
+  softmaxKernel(m, false);
+  softmaxKernel(m, true);
+  const micro = microKernel(m, geometry, options.relaxedSimd);
+  packBKernel(m, geometry);
+  computeKernel(m, geometry, micro);
+  return { bytes: m.encode(), exports: m.exportNames, geometry };
+}

@@ -1,0 +1,143 @@
+/**
+ * The Wasm runtime shared by every CPU backend that uses the Wasm kernels: the heap (one
+ * memory), the generated kernel module instantiated on it, and the worker pool. There is
+ * one per process (or browser realm), so buffers from any such backend are compatible.
+ */
+import type { DType, HostArray } from '@torchlet/backend';
+import { wasmFeatures, type WasmFeatures } from './features.js';
+import { WasmHeap } from './heap.js';
+import { buildKernelModule, type MatmulGeometry } from './kernel-module.js';
+import { threadsAvailable, ThreadPool } from './thread-pool.js';
+
+type Kernel = (...args: number[]) => void;
+
+const VIEW: Record<DType, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => HostArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+};
+
+export class WasmRuntime {
+  readonly heap: WasmHeap;
+  readonly module: WebAssembly.Module;
+  readonly geometry: MatmulGeometry;
+  readonly #kernels: Kernel[];
+  readonly #index = new Map<string, number>();
+  #pool: ThreadPool | undefined;
+  #threads: number;
+
+  constructor(
+    readonly features: WasmFeatures,
+    threads: number,
+  ) {
+    const shared = features.sharedMemory;
+    this.heap = new WasmHeap({ shared, initialPages: 64 });
+    const km = buildKernelModule({ relaxedSimd: features.relaxedSimd, sharedMemory: shared, maximumPages: this.heap.maximumPages });
+    this.geometry = km.geometry;
+    this.module = new WebAssembly.Module(km.bytes);
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.heap.memory } });
+    this.#kernels = km.exports.map((name, i) => {
+      this.#index.set(name, i);
+      return instance.exports[name] as Kernel;
+    });
+    this.#threads = threads;
+  }
+
+  /** A typed-array view of `size` elements at byte address `ptr`. */
+  view(dtype: DType, ptr: number, size: number): HostArray {
+    return new VIEW[dtype](this.heap.memory.buffer, ptr, size);
+  }
+
+  kernel(name: string): Kernel {
+    const i = this.#index.get(name);
+    if (i === undefined) throw new Error(`cpu backend: no wasm kernel '${name}'`);
+    return this.#kernels[i]!;
+  }
+
+  /** Threads used for large kernels (1 = this thread only). */
+  get threads(): number {
+    return this.#threads;
+  }
+
+  set threads(n: number) {
+    this.#threads = n;
+    if (this.#pool !== undefined) this.#pool.resize(this.#usableThreads - 1);
+  }
+
+  get #usableThreads(): number {
+    return this.heap.shared && threadsAvailable() ? this.#threads : 1;
+  }
+
+  /** The worker pool, started on first use when more than one thread is wanted. */
+  pool(): ThreadPool | undefined {
+    if (this.#usableThreads <= 1) return undefined;
+    if (this.#pool === undefined) {
+      const names = [...this.#index.keys()];
+      this.#pool = new ThreadPool(this.module, this.heap.memory, names, this.#kernels);
+      this.#pool.resize(this.#usableThreads - 1);
+    }
+    return this.#pool;
+  }
+
+  /** How many pieces a large job should be cut into (1 when single-threaded). */
+  get parallelism(): number {
+    return this.#usableThreads;
+  }
+
+  /** Runs kernel `name` on every task (argument tuple, without the thread id), in parallel when it pays. */
+  run(name: string, tasks: readonly (readonly number[])[]): void {
+    if (tasks.length === 0) return;
+    const pool = tasks.length > 1 ? this.pool() : undefined;
+    if (pool !== undefined && pool.readyCount > 0) {
+      pool.run(this.#index.get(name)!, tasks);
+      return;
+    }
+    const k = this.kernel(name);
+    for (const t of tasks) k(0, ...t);
+  }
+
+  /** Blocks until the worker threads are ready (tests and benchmarks); false when there are none. */
+  waitForThreads(timeoutMs = 10_000): boolean {
+    const pool = this.pool();
+    return pool !== undefined && pool.waitReady(timeoutMs);
+  }
+}
+
+let runtime: WasmRuntime | null | undefined;
+let requestedThreads: number | undefined;
+
+/** PyTorch's default: one thread per core (capped; the caller counts as one). */
+export function defaultThreads(): number {
+  const g = globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+    navigator?: { hardwareConcurrency?: number };
+  };
+  let n = 1;
+  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  if (os?.availableParallelism !== undefined) n = os.availableParallelism();
+  else if (g.navigator?.hardwareConcurrency !== undefined) n = g.navigator.hardwareConcurrency;
+  return Math.max(1, Math.min(16, n));
+}
+
+/** The shared runtime, or null where WebAssembly SIMD is unavailable. */
+export function wasmRuntime(): WasmRuntime | null {
+  if (runtime === undefined) {
+    const features = wasmFeatures();
+    runtime = features.simd ? new WasmRuntime(features, requestedThreads ?? defaultThreads()) : null;
+  }
+  return runtime;
+}
+
+/** torch.set_num_threads: threads the CPU kernels may use (including the calling thread). */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  requestedThreads = n;
+  if (runtime) runtime.threads = n;
+}
+
+/** torch.get_num_threads. */
+export function getNumThreads(): number {
+  return runtime ? runtime.threads : (requestedThreads ?? defaultThreads());
+}

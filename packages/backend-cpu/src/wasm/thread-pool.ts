@@ -1,0 +1,264 @@
+/**
+ * Worker threads over the shared Wasm memory: `worker_threads` in Node, Web Workers in
+ * browsers (shared memory there needs cross-origin isolation: COOP `same-origin` + COEP
+ * `require-corp`). Each worker instantiates the same kernel module on the same memory.
+ *
+ * A job is one exported kernel and a list of tasks (argument tuples). Workers and the
+ * calling thread claim tasks from a shared atomic counter, so the caller never waits for
+ * a worker to wake up: if none does, it runs every task itself. The caller waits for the
+ * tasks others claimed with `Atomics.wait` where blocking is allowed (Node, workers) and
+ * by spinning on a browser's main thread, where `Atomics.wait` is forbidden. Workers are
+ * unref'ed, so they never keep a Node process alive.
+ */
+
+/** Largest number of arguments a task passes (after the thread id). */
+export const TASK_ARGS = 11;
+const ROW = TASK_ARGS + 1;
+export const MAX_TASKS = 4096;
+const MAX_WORKERS = 64;
+
+// control block layout (Int32 indices)
+const FN = 0;
+const COUNT = 1;
+const NEXT = 2;
+const DONE = 3;
+const ERROR = 4;
+const READY = 16;
+const MBOX = READY + MAX_WORKERS;
+const ACK = MBOX + MAX_WORKERS;
+const CONTROL_INTS = ACK + MAX_WORKERS;
+
+/** The worker's program, plain JavaScript so it runs unbundled in Node (`eval`) and browsers (a Blob URL). */
+const WORKER_SOURCE = `
+'use strict';
+function torchletWorker(d) {
+  const instance = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const fns = d.names.map((n) => instance.exports[n]);
+  const ctrl = new Int32Array(d.control);
+  const table = new Int32Array(d.table);
+  const tid = d.tid;
+  const ROW = ${ROW};
+  Atomics.store(ctrl, ${READY} + tid, 1);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(ctrl, ${MBOX} + tid, seen);
+    const g = Atomics.load(ctrl, ${MBOX} + tid);
+    if (g === seen) continue;
+    if (g < 0) return;
+    seen = g;
+    const fn = fns[Atomics.load(ctrl, ${FN})];
+    const n = Atomics.load(ctrl, ${COUNT});
+    let t;
+    while ((t = Atomics.add(ctrl, ${NEXT}, 1)) < n) {
+      const o = t * ROW;
+      try {
+        fn(tid, table[o], table[o + 1], table[o + 2], table[o + 3], table[o + 4], table[o + 5],
+          table[o + 6], table[o + 7], table[o + 8], table[o + 9], table[o + 10]);
+      } catch (e) {
+        Atomics.store(ctrl, ${ERROR}, 1);
+      }
+      if (Atomics.add(ctrl, ${DONE}, 1) + 1 === n) Atomics.notify(ctrl, ${DONE});
+    }
+    Atomics.store(ctrl, ${ACK} + tid, g);
+    Atomics.notify(ctrl, ${ACK} + tid);
+  }
+}
+if (typeof require === 'function') {
+  torchletWorker(require('node:worker_threads').workerData);
+} else {
+  self.onmessage = (e) => torchletWorker(e.data);
+}
+`;
+
+interface WorkerHandle {
+  terminate(): void;
+}
+
+type NodeWorkerThreads = {
+  Worker: new (src: string, options: { eval: true; workerData: unknown }) => WorkerHandle & { unref(): void };
+};
+
+/** Whether this thread may block in `Atomics.wait` (not a browser's main thread). */
+function canBlock(): boolean {
+  const g = globalThis as { document?: unknown; process?: { versions?: { node?: string } } };
+  return g.process?.versions?.node !== undefined || typeof g.document === 'undefined';
+}
+
+function spawn(data: Record<string, unknown>): WorkerHandle | null {
+  const g = globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+    Worker?: new (url: string) => WorkerHandle & { postMessage(d: unknown): void };
+    Blob?: typeof Blob;
+    URL?: typeof URL;
+  };
+  const wt = g.process?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  if (wt !== undefined) {
+    const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: data });
+    w.unref();
+    return w;
+  }
+  if (g.Worker !== undefined && g.Blob !== undefined && g.URL !== undefined) {
+    const url = g.URL.createObjectURL(new g.Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+    const w = new g.Worker(url);
+    w.postMessage(data);
+    return w;
+  }
+  return null;
+}
+
+/** Whether worker threads can be started here at all. */
+export function threadsAvailable(): boolean {
+  const g = globalThis as { process?: { getBuiltinModule?: unknown }; Worker?: unknown };
+  return typeof SharedArrayBuffer !== 'undefined' && (typeof g.process?.getBuiltinModule === 'function' || g.Worker !== undefined);
+}
+
+type Kernel = (...args: number[]) => void;
+
+export class ThreadPool {
+  readonly #ctrl = new Int32Array(new SharedArrayBuffer(CONTROL_INTS * 4));
+  readonly #table = new Int32Array(new SharedArrayBuffer(MAX_TASKS * ROW * 4));
+  readonly #workers: (WorkerHandle | null)[] = [];
+  readonly #blocking = canBlock();
+  /** Workers signalled for the last job (they must acknowledge it before the next one). */
+  #pending: number[] = [];
+  #gen = 0;
+  #active = 0;
+
+  constructor(
+    readonly module: WebAssembly.Module,
+    readonly memory: WebAssembly.Memory,
+    readonly names: readonly string[],
+    readonly kernels: readonly Kernel[],
+  ) {}
+
+  /** Number of worker threads taking tasks (the caller is one more). */
+  get size(): number {
+    return this.#active;
+  }
+
+  /** Active workers that have instantiated the module and can take tasks. */
+  get readyCount(): number {
+    let n = 0;
+    for (let w = 1; w <= this.#active; w++) if (Atomics.load(this.#ctrl, READY + w) === 1) n++;
+    return n;
+  }
+
+  /**
+   * Uses `n` workers, starting any that do not exist yet (they become ready asynchronously).
+   * Workers beyond `n` stay parked in `Atomics.wait`, costing nothing, until needed again.
+   */
+  resize(n: number): void {
+    const target = Math.max(0, Math.min(MAX_WORKERS - 1, n));
+    this.#drain();
+    while (this.#workers.length < target) {
+      const tid = this.#workers.length + 1;
+      this.#workers.push(
+        spawn({ module: this.module, memory: this.memory, names: this.names, control: this.#ctrl.buffer, table: this.#table.buffer, tid }),
+      );
+    }
+    this.#active = target;
+  }
+
+  /** Blocks (where allowed) until every worker is ready or `timeoutMs` passes. */
+  waitReady(timeoutMs = 5000): boolean {
+    const until = performance.now() + timeoutMs;
+    for (let w = 1; w <= this.#active; w++) {
+      while (Atomics.load(this.#ctrl, READY + w) !== 1) {
+        if (this.#workers[w - 1] === null || performance.now() > until || !this.#blocking) return false;
+        Atomics.wait(this.#ctrl, READY + w, 0, 5);
+      }
+    }
+    return true;
+  }
+
+  /** Runs `kernels[fn](tid, …task)` for every task, on this thread and the ready workers. */
+  run(fn: number, tasks: readonly (readonly number[])[]): void {
+    const n = tasks.length;
+    if (n > MAX_TASKS) throw new RangeError(`thread pool: ${n} tasks exceed ${MAX_TASKS}`);
+    this.#drain();
+    const ctrl = this.#ctrl;
+    const table = this.#table;
+    for (let t = 0; t < n; t++) {
+      const task = tasks[t]!;
+      const o = t * ROW;
+      for (let i = 0; i < task.length; i++) table[o + i] = task[i]!;
+    }
+    Atomics.store(ctrl, FN, fn);
+    Atomics.store(ctrl, COUNT, n);
+    Atomics.store(ctrl, NEXT, 0);
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, ERROR, 0);
+    const gen = ++this.#gen;
+    const helpers: number[] = [];
+    for (let w = 1; w <= this.#active && helpers.length < n - 1; w++) {
+      if (Atomics.load(ctrl, READY + w) !== 1) continue;
+      helpers.push(w);
+      Atomics.store(ctrl, MBOX + w, gen);
+      Atomics.notify(ctrl, MBOX + w);
+    }
+    this.#pending = helpers;
+    const kernel = this.kernels[fn]!;
+    let failure: unknown;
+    let t: number;
+    while ((t = Atomics.add(ctrl, NEXT, 1)) < n) {
+      try {
+        if (failure === undefined) {
+          const o = t * ROW;
+          kernel(0, table[o]!, table[o + 1]!, table[o + 2]!, table[o + 3]!, table[o + 4]!, table[o + 5]!,
+            table[o + 6]!, table[o + 7]!, table[o + 8]!, table[o + 9]!, table[o + 10]!);
+        }
+      } catch (e) {
+        failure = e;
+      }
+      Atomics.add(ctrl, DONE, 1);
+    }
+    this.#waitValue(DONE, n);
+    if (failure !== undefined) throw failure;
+    if (Atomics.load(ctrl, ERROR) !== 0) throw new Error('cpu backend: a kernel failed on a worker thread');
+  }
+
+  /** Stops every worker (the pool is unusable afterwards). */
+  terminate(): void {
+    this.#drain();
+    for (let w = 1; w <= this.#workers.length; w++) {
+      Atomics.store(this.#ctrl, READY + w, 0);
+      Atomics.store(this.#ctrl, MBOX + w, -1);
+      Atomics.notify(this.#ctrl, MBOX + w);
+      this.#workers[w - 1]?.terminate();
+    }
+    this.#workers.length = 0;
+    this.#active = 0;
+  }
+
+  /** Waits until every worker signalled for the last job has acknowledged it. */
+  #drain(): void {
+    for (const w of this.#pending) this.#waitEqual(ACK + w, this.#gen);
+    this.#pending = [];
+  }
+
+  #waitValue(index: number, target: number): void {
+    const ctrl = this.#ctrl;
+    let last = Atomics.load(ctrl, index);
+    let since = performance.now();
+    while (last < target) {
+      if (this.#blocking) Atomics.wait(ctrl, index, last, 20);
+      const now = Atomics.load(ctrl, index);
+      if (now !== last) {
+        last = now;
+        since = performance.now();
+      } else if (performance.now() - since > 60_000) {
+        throw new Error('cpu backend: a worker thread stopped responding');
+      }
+    }
+  }
+
+  #waitEqual(index: number, value: number): void {
+    const ctrl = this.#ctrl;
+    const since = performance.now();
+    let cur: number;
+    while ((cur = Atomics.load(ctrl, index)) !== value) {
+      if (this.#blocking) Atomics.wait(ctrl, index, cur, 20);
+      if (performance.now() - since > 60_000) throw new Error('cpu backend: a worker thread stopped responding');
+    }
+  }
+}

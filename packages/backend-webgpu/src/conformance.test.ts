@@ -1,0 +1,12 @@
+import { runConformanceSuite } from '@torchlet/backend/testing';
+import { afterAll, it } from 'vitest';
+import { openTestBackend } from './test-device.js';
+
+const { backend, reason } = await openTestBackend();
+
+if (backend) {
+  afterAll(() => backend.destroy());
+  runConformanceSuite('webgpu', () => backend);
+} else {
+  it.skip(`backend conformance: webgpu (${reason})`, () => {});
+}

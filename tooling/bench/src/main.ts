@@ -1,0 +1,143 @@
+/**
+ * `pnpm bench [--json] [--only matmul,elementwise] [--device cpu|webgpu]`
+ *
+ * Runs each workload against a plain-JavaScript baseline in the same process and prints
+ * median times, throughput and the Torchlet/baseline ratio (or JSON with `--json`).
+ */
+import { arch, cpus, platform } from 'node:os';
+import { hasBackend } from '@torchlet/backend';
+import type { DeviceName } from '@torchlet/tensor';
+import { fmt, type CaseResult } from './harness.js';
+import { WORKLOADS } from './workloads/index.js';
+
+interface Options {
+  json: boolean;
+  only: string[] | null;
+  device: DeviceName;
+}
+
+const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--device cpu|webgpu]
+
+  --json           print machine-readable JSON on stdout (progress goes to stderr)
+  --only a,b       run only these workloads (${WORKLOADS.map((w) => w.name).join(', ')})
+  --device NAME    cpu (default) or webgpu
+  --help           this text`;
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: readonly string[]): Options | 'help' {
+  const options: Options = { json: false, only: null, device: 'cpu' };
+  const args = argv.filter((a) => a !== '--');
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--json':
+        options.json = true;
+        break;
+      case '--only': {
+        const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = names.filter((n) => !WORKLOADS.some((w) => w.name === n));
+        if (unknown.length) {
+          throw new UsageError(`unknown workload ${unknown.join(', ')} (known: ${WORKLOADS.map((w) => w.name).join(', ')})`);
+        }
+        options.only = names;
+        break;
+      }
+      case '--device': {
+        const d = value();
+        if (d !== 'cpu' && d !== 'webgpu') throw new UsageError(`unknown device '${d}' (cpu or webgpu)`);
+        options.device = d;
+        break;
+      }
+      case '--help':
+      case '-h':
+        return 'help';
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return options;
+}
+
+function table(results: readonly CaseResult[]): string {
+  const header = ['case', 'torchlet', '', 'baseline', '', 'ratio', 'max |diff|'];
+  const rows = results.map((r) => [
+    r.case,
+    `${fmt(r.torchlet.stats.median)} ms`,
+    `${fmt(r.torchlet.throughput)} ${r.unit}`,
+    `${fmt(r.baseline.stats.median)} ms`,
+    `${fmt(r.baseline.throughput)} ${r.unit}`,
+    `${fmt(r.ratio, 2)}x`,
+    r.maxAbsDiff.toExponential(1),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: string[]): string =>
+    `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`;
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`bench: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (!hasBackend(options.device)) {
+    console.error(
+      options.device === 'webgpu'
+        ? "bench: device 'webgpu' is not available yet: no WebGPU backend is registered in this build " +
+            '(the WebGPU backend has not been written). Run with --device cpu.'
+        : `bench: no backend is registered for device '${options.device}'.`,
+    );
+    return 1;
+  }
+  const selected = options.only ? WORKLOADS.filter((w) => options.only!.includes(w.name)) : WORKLOADS;
+  const log = (m: string): void => void process.stderr.write(`${m}\n`);
+  const ctx = { device: options.device, log, timing: { warmup: 2, minRuns: 5, maxRuns: 20, targetMs: 1000 } };
+  const meta = {
+    device: options.device,
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    date: new Date().toISOString(),
+    statistic: 'median',
+  };
+  if (!options.json) {
+    console.log(`Torchlet benchmarks: device ${meta.device}, Node ${meta.node}, ${meta.platform}, ${meta.cpu} (${meta.cores} cores)`);
+    console.log('Median of timed runs after warm-up; ratio = torchlet throughput / naive-JS throughput.\n');
+  }
+  const all: CaseResult[] = [];
+  for (const w of selected) {
+    const results = await w.run(ctx);
+    all.push(...results);
+    if (!options.json) console.log(`${w.title}\n${table(results)}\n`);
+  }
+  if (options.json) console.log(JSON.stringify({ meta, results: all }, null, 2));
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);
