@@ -217,7 +217,7 @@ describe('in-place ops on non-leaves (version-counted, rebased history)', () => 
       torch.tidy(() => {
         const c = torch.clone(t);
         torch.mul_(c, t);
-        torch.exp_?.(c);
+        torch.unaryInplace('exp', c);
         return torch.sin(c);
       });
     expect(gradcheck(fn, [x])).toBe(true);

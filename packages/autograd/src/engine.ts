@@ -291,7 +291,7 @@ function execute(
   try {
     // ---- seed the roots ----
     roots.forEach((r, i) => {
-      let g = rootGrads[i];
+      const g = rootGrads[i];
       let own: Tensor;
       if (!g) {
         if (r.numel() !== 1) throw new RuntimeError('grad can be implicitly created only for scalar outputs');
@@ -308,7 +308,6 @@ function execute(
           own.dispose();
           own = c;
         }
-        g = null;
       }
       deliver(rootEdges[i]!, own);
     });

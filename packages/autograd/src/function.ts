@@ -120,6 +120,7 @@ export class Function {
 
   /** Runs `forward` and records one node whose backward is this class's `backward`. */
   static apply<F extends typeof Function>(this: F, ...args: Parameters<F['forward']> extends [FunctionCtx, ...infer R] ? R : any[]): ReturnType<F['forward']> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the class, used inside the node's closure
     const cls = this;
     const ctx = new FunctionCtx();
     ctx.needsInputGrad = args.map((a) => a instanceof Tensor && a.requiresGrad);
@@ -168,7 +169,7 @@ export class Function {
       edges,
       mask,
     );
-    ctx._finishForward(outs, inputs, edges, true, node);
+    ctx._finishForward(outs, inputs, edges, node !== null, node ?? undefined);
     return (single ? outs[0] : outs) as ReturnType<F['forward']>;
   }
 }

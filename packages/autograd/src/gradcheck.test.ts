@@ -1,5 +1,6 @@
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { Function, type FunctionCtx, grad, gradcheck, gradgradcheck } from './index.js';
 
@@ -97,5 +98,51 @@ describe('double backward (gradgradcheck against finite differences of the first
     const s = torch.sum(g!);
     s.backward();
     expect(Array.from(x.grad!.dataSync())).toEqual([6, 12, 18]);
+  });
+});
+
+describe('property: gradients of random op chains match finite differences', () => {
+  test('chains mixing shared inputs, broadcasting, views, reductions and in-place updates', () => {
+    const unary = ['exp', 'tanh', 'sigmoid', 'square', 'sin'] as const;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('unary' as const), name: fc.constantFrom(...unary) }),
+      fc.record({ kind: fc.constantFrom('add' as const, 'mul' as const, 'matmul' as const, 'bias' as const), other: fc.nat(10) }),
+      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), (ops) => {
+        const x = torch.tensor([[0.5, -0.2], [0.3, 0.8]], { dtype: 'float64', requiresGrad: true });
+        const b = torch.tensor([0.1, -0.4], { dtype: 'float64', requiresGrad: true });
+        const fn = (x: Tensor, b: Tensor) =>
+          torch.tidy(() => {
+            const made: Tensor[] = [];
+            let cur = x;
+            for (const o of ops) {
+              if (o.kind === 'unary') cur = torch.unary(o.name, cur);
+              else if (o.kind === 'add') cur = torch.add(cur, made[o.other % (made.length || 1)] ?? x);
+              else if (o.kind === 'mul') cur = torch.mul(cur, made[o.other % (made.length || 1)] ?? x);
+              else if (o.kind === 'bias') cur = torch.add(cur, b);
+              else if (o.kind === 'matmul') cur = torch.matmul(cur, x);
+              else if (o.kind === 'sum') cur = torch.expand(torch.sum(cur, 0, { keepdim: true }), [2, 2]);
+              else if (o.kind === 'transpose') cur = torch.transpose(cur, 0, 1);
+              else if (o.kind === 'slice') cur = torch.expand(torch.slice(cur, 1, 0, 1), [2, 2]);
+              else {
+                const c = torch.clone(cur);
+                torch.mul_(torch.add_(c, 1), cur);
+                cur = c;
+              }
+              made.push(cur);
+            }
+            return torch.mul(cur, 1);
+          });
+        try {
+          return gradcheck(fn, [x, b], { raiseException: false });
+        } finally {
+          x.dispose();
+          b.dispose();
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -4,8 +4,9 @@
  */
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { noGrad } from './index.js';
+import { grad, noGrad } from './index.js';
 
 function param(shape: number[], seed: number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -99,5 +100,66 @@ describe('memory', () => {
     expect(torch.memoryStats().liveStorages).toBe(base + 2); // y + w.grad
     y.dispose();
     w.dispose();
+  });
+
+  test('ops whose outputs cannot carry a gradient (cast to int32) record nothing and leak nothing', () => {
+    const before = torch.memoryStats();
+    const x = torch.tensor([1.5, 2.5], { requiresGrad: true });
+    const e = torch.exp(x);
+    const i = e.int();
+    expect(i.requiresGrad).toBe(false);
+    for (const t of [i, e, x]) t.dispose();
+    expect(torch.memoryStats().liveStorages).toBe(before.liveStorages);
+  });
+
+  test('property: any chain of ops, with or without backward / grad / createGraph, frees everything', () => {
+    const unary = ['exp', 'tanh', 'sigmoid', 'square', 'sin', 'relu'] as const;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('unary' as const), name: fc.constantFrom(...unary) }),
+      fc.record({ kind: fc.constantFrom('add' as const, 'mul' as const, 'matmul' as const), other: fc.nat(10) }),
+      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), fc.constantFrom('none', 'backward', 'grad', 'createGraph'), (ops, mode) => {
+        const before = torch.memoryStats();
+        const x = torch.tensor([[0.5, -0.2], [0.3, 0.8]], { requiresGrad: true });
+        const made: Tensor[] = [];
+        let cur: Tensor = x;
+        const push = (t: Tensor): void => {
+          made.push(t);
+          cur = t;
+        };
+        for (const o of ops) {
+          if (o.kind === 'unary') push(torch.unary(o.name, cur));
+          else if (o.kind === 'add') push(torch.add(cur, made[o.other % (made.length || 1)] ?? x));
+          else if (o.kind === 'mul') push(torch.mul(cur, made[o.other % (made.length || 1)] ?? x));
+          else if (o.kind === 'matmul') push(torch.matmul(cur, x));
+          else if (o.kind === 'sum') push(torch.tidy(() => torch.expand(torch.sum(cur, 0, { keepdim: true }), [2, 2])));
+          else if (o.kind === 'transpose') push(torch.transpose(cur, 0, 1));
+          else if (o.kind === 'slice') push(torch.tidy(() => torch.expand(torch.slice(cur, 1, 0, 1), [2, 2])));
+          else if (o.kind === 'inplace') {
+            const c = torch.clone(cur);
+            torch.mul_(torch.add_(c, 1), cur);
+            push(c);
+          }
+        }
+        const loss = torch.sum(cur);
+        if (mode === 'backward') loss.backward();
+        else if (mode === 'grad') for (const g of grad(loss, x)) g?.dispose();
+        else if (mode === 'createGraph') {
+          const [g] = grad(loss, x, { createGraph: true });
+          const s = torch.tidy(() => torch.sum(torch.mul(g!, g!)));
+          if (s.requiresGrad) s.backward(); // a linear chain's gradient is constant
+          s.dispose();
+          g!.dispose();
+        }
+        loss.dispose();
+        for (const t of made) t.dispose();
+        x.dispose();
+        const after = torch.memoryStats();
+        return after.liveStorages === before.liveStorages && after.liveTensors === before.liveTensors;
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -67,10 +67,12 @@ export function recordNode(
   outs: readonly Tensor[],
   nextEdges?: readonly (Edge | null)[],
   differentiable?: readonly boolean[],
-): Node {
+): Node | null {
+  const diffOut = outs.map((t, k) => isFloating(t.dtype) && (differentiable?.[k] ?? true));
+  // No output can carry a gradient (e.g. a cast to int32): nothing to record.
+  if (!diffOut.includes(true)) return null;
   const needs = inputs.map((t) => t.requiresGrad);
   const next = nextEdges ?? inputs.map((t, i) => (needs[i] ? edgeOf(t) : null));
-  const diffOut = outs.map((t, k) => isFloating(t.dtype) && (differentiable?.[k] ?? true));
   const node = new Node(name, d.backward, attrs, next, inputs.map(infoOf), outs.map(infoOf), diffOut);
   const spec = typeof d.save === 'function' ? d.save(needs, attrs) : d.save;
   if (spec?.inputs) {
@@ -142,7 +144,7 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
     edges,
   );
   // Rebase: dst's history is now the new node (which holds an edge to the old one).
-  if (old && dst.gradFn === node) old.refs--;
+  if (old && node) old.refs--;
   rebased.set(dst.storage, dst.storage.version);
   return out;
 }

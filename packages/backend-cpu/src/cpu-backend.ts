@@ -24,6 +24,32 @@ import { random } from './kernels/random.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { scan } from './kernels/scan.js';
 import { sort } from './kernels/sort.js';
+import * as wasm from './wasm/dispatch.js';
+import type { HeapStats } from './wasm/heap.js';
+import { wasmRuntime, type WasmRuntime } from './wasm/runtime.js';
+
+/** Which kernels a CPU backend runs: the TypeScript reference kernels, or Wasm SIMD where they apply. */
+export type CpuKernels = 'js' | 'wasm';
+
+export interface CpuBackendOptions {
+  /**
+   * `'wasm'`: storage in the Wasm heap and the Wasm SIMD kernels (TypeScript for whatever they
+   * do not cover); `'js'`: plain typed arrays and the TypeScript kernels only; `'auto'`
+   * (default): `'wasm'` where WebAssembly SIMD is available.
+   */
+  readonly kernels?: CpuKernels | 'auto';
+}
+
+/** Resolves a kernels option; an explicit `'wasm'` where SIMD is missing is an error. */
+function resolveKernels(choice: CpuKernels | 'auto'): { kernels: CpuKernels; runtime: WasmRuntime | null } {
+  if (choice === 'js') return { kernels: 'js', runtime: null };
+  const runtime = wasmRuntime();
+  if (runtime === null) {
+    if (choice === 'wasm') throw new Error('cpu backend: WebAssembly SIMD is not available in this engine (use kernels: "js")');
+    return { kernels: 'js', runtime: null };
+  }
+  return { kernels: 'wasm', runtime };
+}
 
 const CPU_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'float64', 'int32', 'bool']);
 
@@ -43,13 +69,36 @@ export class CpuBackend implements Backend {
   readonly name = 'cpu' as const;
   readonly canReadSync = true;
   readonly dtypes: ReadonlySet<DType> = CPU_DTYPES;
-  readonly fused: Partial<FusedKernels> = {
-    softmax: fusedKernels.softmax,
-    logSoftmax: fusedKernels.logSoftmax,
-  };
+  readonly fused: Partial<FusedKernels>;
+  /** The kernels this instance runs (after resolving `'auto'`). */
+  readonly kernels: CpuKernels;
 
   #liveBuffers = 0;
   #liveBytes = 0;
+  readonly #rt: WasmRuntime | null;
+
+  constructor(options: CpuBackendOptions = {}) {
+    const { kernels, runtime } = resolveKernels(options.kernels ?? 'auto');
+    this.kernels = kernels;
+    this.#rt = runtime;
+    const rt = runtime;
+    this.fused =
+      rt === null
+        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax }
+        : {
+            softmax: (x, axis, out) => {
+              if (!wasm.softmax(rt, false, x, axis, out)) fusedKernels.softmax(x, axis, out);
+            },
+            logSoftmax: (x, axis, out) => {
+              if (!wasm.softmax(rt, true, x, axis, out)) fusedKernels.logSoftmax(x, axis, out);
+            },
+          };
+  }
+
+  /** Occupancy of the Wasm heap (null with the TypeScript kernels). Buffers of all Wasm-kernel backends share it. */
+  heapStats(): HeapStats | null {
+    return this.#rt?.heap.stats() ?? null;
+  }
 
   // ---- memory -------------------------------------------------------------------------
 
@@ -58,7 +107,15 @@ export class CpuBackend implements Backend {
       throw new TypeError(`cpu backend: dtype '${dtype}' is not supported on the CPU (use float32, float64, int32 or bool)`);
     }
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`cpu backend: invalid buffer size ${size}`);
-    const buffer = new CpuBuffer(dtype, size, hostArray(dtype, size));
+    const bytes = size * DTYPE_INFO[dtype].bytes;
+    const rt = this.#rt;
+    let buffer: CpuBuffer | undefined;
+    if (rt !== null && size > 0) {
+      const ptr = rt.heap.alloc(bytes);
+      // A heap that cannot grow further leaves the buffer in a plain array (TypeScript kernels).
+      if (ptr >= 0) buffer = new CpuBuffer(dtype, size, rt.view(dtype, ptr, size), rt, ptr);
+    }
+    buffer ??= new CpuBuffer(dtype, size, hostArray(dtype, size));
     this.#liveBuffers++;
     this.#liveBytes += size * DTYPE_INFO[dtype].bytes;
     return buffer;
@@ -77,6 +134,7 @@ export class CpuBackend implements Backend {
     const b = this.#own(buffer);
     if (b.freed) throw new Error(`cpu backend: double free of a ${b.dtype}[${b.size}] buffer`);
     b.freed = true;
+    if (b.runtime !== null) b.runtime.heap.free(b.ptr);
     this.#liveBuffers--;
     this.#liveBytes -= b.size * DTYPE_INFO[b.dtype].bytes;
   }
@@ -122,10 +180,12 @@ export class CpuBackend implements Backend {
   // ---- primitives -----------------------------------------------------------------------
 
   unary(op: UnaryOp, x: TensorView, out: TensorView): void {
+    if (this.#rt !== null && wasm.unary(this.#rt, op, x, out)) return;
     elementwise.unary(op, x, out);
   }
 
   binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void {
+    if (this.#rt !== null && wasm.binary(this.#rt, op, a, b, out)) return;
     elementwise.binary(op, a, b, out);
   }
 
@@ -138,6 +198,7 @@ export class CpuBackend implements Backend {
   }
 
   reduce(op: ReduceOp, x: TensorView, axes: readonly number[], out: TensorView): void {
+    if (this.#rt !== null && wasm.reduce(this.#rt, op, x, axes, out)) return;
     reduce(op, x, axes, out);
   }
 
@@ -150,6 +211,7 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: TensorView, b: TensorView, out: TensorView): void {
+    if (this.#rt !== null && wasm.matmul(this.#rt, a, b, out)) return;
     matmul(a, b, out);
   }
 

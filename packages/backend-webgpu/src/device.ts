@@ -51,7 +51,7 @@ export async function requestGPU(): Promise<GPU> {
     try {
       mod = (await import(/* @vite-ignore */ specifier)) as DawnModule;
     } catch (err) {
-      throw new Error(`webgpu: WebGPU in Node needs the optional peer dependency 'webgpu' (npm install webgpu): ${(err as Error).message}`);
+      throw new Error(`webgpu: WebGPU in Node needs the optional peer dependency 'webgpu' (npm install webgpu): ${(err as Error).message}`, { cause: err });
     }
     // Kept for the life of the process: Dawn's GPU object must outlive its adapters and devices.
     nodeGPU = mod.create([]);

@@ -47,6 +47,7 @@ export interface Kernel {
   readonly access: readonly Access[];
   readonly metaBytes: number;
   readonly flags: boolean;
+  readonly layout: GPUBindGroupLayout;
   /** Set once pipeline creation reported an error; later dispatches throw it. */
   error?: Error;
 }
@@ -162,8 +163,9 @@ export class GpuRuntime {
     if (this.#lost) throw new Error(this.#lost);
   }
 
-  #fail(err: Error): void {
-    this.#asyncError ??= err;
+  /** Records an asynchronous error for the next `settle`; a `rootCause` (a kernel that failed to compile) replaces follow-on errors. */
+  #fail(err: Error, rootCause = false): void {
+    if (rootCause || !this.#asyncError) this.#asyncError = err;
   }
 
   #track(p: Promise<void>): void {
@@ -296,16 +298,16 @@ export class GpuRuntime {
     if (cached) return cached;
     const src = build();
     const flags = src.flags ?? false;
-    const { pl } = this.#layout(src.access, flags);
+    const { bgl, pl } = this.#layout(src.access, flags);
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code: src.code, label: key });
     const pipeline = this.device.createComputePipeline({ label: key, layout: pl, compute: { module, entryPoint: 'main' } });
-    const kernel: Kernel = { key, pipeline, access: src.access, metaBytes: Math.max(16, Math.ceil(src.metaWords / 4) * 16), flags };
+    const kernel: Kernel = { key, pipeline, access: src.access, metaBytes: Math.max(16, Math.ceil(src.metaWords / 4) * 16), flags, layout: bgl };
     this.#track(
       this.device.popErrorScope().then((err) => {
         if (err) {
           kernel.error = new Error(`webgpu: kernel '${key}' failed to compile: ${err.message}`);
-          this.#fail(kernel.error);
+          this.#fail(kernel.error, true);
         }
       }),
     );
@@ -388,7 +390,7 @@ export class GpuRuntime {
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: slot.buffer, offset: slot.offset, size: kernel.metaBytes } }];
     bound.forEach((b, i) => entries.push({ binding: i + 1, resource: { buffer: b } }));
     if (kernel.flags) entries.push({ binding: bound.length + 1, resource: { buffer: this.#flags } });
-    const group = this.device.createBindGroup({ layout: kernel.pipeline.getBindGroupLayout(0), entries });
+    const group = this.device.createBindGroup({ layout: kernel.layout, entries });
     const pass = this.#computePass();
     pass.setPipeline(kernel.pipeline);
     pass.setBindGroup(0, group);

@@ -27,7 +27,7 @@ export async function openTestBackend(options: Omit<CreateWebGPUBackendOptions, 
     return { backend: await createWebGPUBackend(options), reason: '' };
   } catch (err) {
     const reason = `WebGPU is unavailable: ${(err as Error).message}`;
-    if (REQUIRE_WEBGPU) throw new Error(`REQUIRE_WEBGPU=1 but ${reason}`);
+    if (REQUIRE_WEBGPU) throw new Error(`REQUIRE_WEBGPU=1 but ${reason}`, { cause: err });
     console.warn(`\n[backend-webgpu] SKIPPING WebGPU tests. ${reason}\n`);
     return { backend: null, reason };
   }

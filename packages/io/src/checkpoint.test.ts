@@ -252,7 +252,7 @@ describe('checkpoints: refuse broken files', () => {
     const path = join(tmp, 'py.ckpt');
     const src = trainingState();
     await save(src, path);
-    const script = `import sys; sys.path.insert(0, ${JSON.stringify(DATA)}); import st_format; t = st_format.load_file(${JSON.stringify(path)}); print(t['model.fc.weight'].tolist(), t['buffers.b64'].tolist(), t['buffers.u16'].tolist())`;
+    const script = `import sys; sys.dont_write_bytecode = True; sys.path.insert(0, ${JSON.stringify(DATA)}); import st_format; t = st_format.load_file(${JSON.stringify(path)}); print(t['model.fc.weight'].tolist(), t['buffers.b64'].tolist(), t['buffers.u16'].tolist())`;
     const out = execFileSync('/usr/bin/python3', ['-c', script], { encoding: 'utf8' });
     expect(out.trim()).toBe('[[0.5, -1.25], [3.0, 4.0]] [-9223372036854775808] [255, 255]');
     disposeTensors(src);

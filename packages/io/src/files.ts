@@ -25,6 +25,11 @@ export async function readInput(input: Uint8Array | ArrayBuffer | string, what: 
   }
   if (input instanceof ArrayBuffer) return new Uint8Array(input);
   if (input instanceof Uint8Array) return input;
+  // Uint8Arrays from another realm (a worker, an iframe) fail `instanceof`.
+  if (ArrayBuffer.isView(input) && Object.prototype.toString.call(input) === '[object Uint8Array]') {
+    const v = input as ArrayBufferView;
+    return new Uint8Array(v.buffer as ArrayBuffer, v.byteOffset, v.byteLength);
+  }
   throw new TypeError(`${what}: expected a Uint8Array or a file path, got ${describe(input)}`);
 }
 

@@ -82,6 +82,17 @@ function table(results: readonly CaseResult[]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** Registers the WebGPU backend (`await torch.webgpu.init()`); returns why it failed, or null. */
+async function initWebGPUBackend(): Promise<string | null> {
+  try {
+    const { initWebGPU } = await import('@torchlet/backend-webgpu');
+    await initWebGPU();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
 async function main(): Promise<number> {
   let options: Options | 'help';
   try {
@@ -97,13 +108,15 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (options.device === 'webgpu' && !hasBackend('webgpu')) {
+    const reason = await initWebGPUBackend();
+    if (reason) {
+      console.error(`bench: device 'webgpu' is not available: ${reason}\nRun with --device cpu.`);
+      return 1;
+    }
+  }
   if (!hasBackend(options.device)) {
-    console.error(
-      options.device === 'webgpu'
-        ? "bench: device 'webgpu' is not available yet: no WebGPU backend is registered in this build " +
-            '(the WebGPU backend has not been written). Run with --device cpu.'
-        : `bench: no backend is registered for device '${options.device}'.`,
-    );
+    console.error(`bench: no backend is registered for device '${options.device}'.`);
     return 1;
   }
   const selected = options.only ? WORKLOADS.filter((w) => options.only!.includes(w.name)) : WORKLOADS;

@@ -257,6 +257,12 @@ export class Code {
     return this;
   }
 
+  /** `memory.fill` (bulk memory): pops address, byte value, length. */
+  memoryFill(): this {
+    this.bytes.push(0xfc, 0x0b, 0x00);
+    return this;
+  }
+
   call(func: FunctionBuilder): this {
     this.bytes.push(0x10);
     uleb(this.bytes, func.index);
@@ -294,6 +300,8 @@ export class Code {
 /** One function of a module under construction. */
 export class FunctionBuilder {
   readonly params: Local[];
+  /** Runs before `code`: where hoisted constants are set up. */
+  readonly prologue = new Code();
   readonly code = new Code();
   readonly #locals: ValType[] = [];
 
@@ -327,6 +335,7 @@ export class FunctionBuilder {
       uleb(out, count);
       out.push(type);
     }
+    for (const b of this.prologue.bytes) out.push(b);
     for (const b of this.code.bytes) out.push(b);
     out.push(0x0b);
     return out;

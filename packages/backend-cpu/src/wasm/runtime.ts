@@ -7,7 +7,7 @@ import type { DType, HostArray } from '@torchlet/backend';
 import { wasmFeatures, type WasmFeatures } from './features.js';
 import { WasmHeap } from './heap.js';
 import { buildKernelModule, type MatmulGeometry } from './kernel-module.js';
-import { threadsAvailable, ThreadPool } from './thread-pool.js';
+import { MAX_TASKS, threadsAvailable, ThreadPool } from './thread-pool.js';
 
 type Kernel = (...args: number[]) => void;
 
@@ -86,10 +86,13 @@ export class WasmRuntime {
     return this.#usableThreads;
   }
 
-  /** Runs kernel `name` on every task (argument tuple, without the thread id), in parallel when it pays. */
-  run(name: string, tasks: readonly (readonly number[])[]): void {
+  /**
+   * Runs kernel `name` on every task (argument tuple, without the thread id), shared with
+   * the worker threads when `parallel` and they are ready, else one after another here.
+   */
+  run(name: string, tasks: readonly (readonly number[])[], parallel: boolean): void {
     if (tasks.length === 0) return;
-    const pool = tasks.length > 1 ? this.pool() : undefined;
+    const pool = parallel && tasks.length > 1 && tasks.length <= MAX_TASKS ? this.pool() : undefined;
     if (pool !== undefined && pool.readyCount > 0) {
       pool.run(this.#index.get(name)!, tasks);
       return;

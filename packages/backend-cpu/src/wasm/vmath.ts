@@ -21,6 +21,7 @@ const TANH_POLY = [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.333
 
 export class VMath {
   readonly #temps = new Map<string, Local>();
+  readonly #consts = new Map<string, Local>();
 
   constructor(readonly f: FunctionBuilder) {}
 
@@ -35,11 +36,28 @@ export class VMath {
     return l;
   }
 
+  /**
+   * Pushes a constant f32x4 splat (or i32x4 with `int`), kept in a local set once in the
+   * function's prologue: engines re-materialise a v128.const inside a loop every time.
+   */
+  konst(value: number, int = false): Local {
+    const key = `${int ? 'i' : 'f'}${Object.is(value, -0) ? '-0' : value}`;
+    let l = this.#consts.get(key);
+    if (l === undefined) {
+      l = this.f.local(V128);
+      if (int) this.f.prologue.i32x4(value);
+      else this.f.prologue.f32x4(value);
+      this.f.prologue.set(l);
+      this.#consts.set(key, l);
+    }
+    return l;
+  }
+
   /** Pushes p(z) by Horner's rule (coefficients from the highest degree). */
   horner(z: Local, coeffs: readonly number[]): void {
     const c = this.c;
-    c.f32x4(coeffs[0]!);
-    for (let i = 1; i < coeffs.length; i++) c.get(z).op('f32x4.mul').f32x4(coeffs[i]!).op('f32x4.add');
+    c.get(this.konst(coeffs[0]!));
+    for (let i = 1; i < coeffs.length; i++) c.get(z).op('f32x4.mul').get(this.konst(coeffs[i]!)).op('f32x4.add');
   }
 
   /** out = e^x. Results below 2^-149 flush to 0, above the float range give +inf, NaN stays NaN. */
@@ -50,18 +68,18 @@ export class VMath {
     const tr = this.tmp('exp.r');
     const ti = this.tmp('exp.i');
     const th = this.tmp('exp.h');
-    c.get(x).f32x4(-104).op('f32x4.max').f32x4(89).op('f32x4.min').set(tx);
-    c.get(tx).f32x4(LOG2E).op('f32x4.mul', 'f32x4.nearest').set(tn);
+    c.get(x).get(this.konst(-104)).op('f32x4.max').get(this.konst(89)).op('f32x4.min').set(tx);
+    c.get(tx).get(this.konst(LOG2E)).op('f32x4.mul', 'f32x4.nearest').set(tn);
     // r = x - n ln2, in two steps
-    c.get(tx).get(tn).f32x4(LN2_HI).op('f32x4.mul', 'f32x4.sub');
-    c.get(tn).f32x4(LN2_LO).op('f32x4.mul', 'f32x4.sub').set(tr);
+    c.get(tx).get(tn).get(this.konst(LN2_HI)).op('f32x4.mul', 'f32x4.sub');
+    c.get(tn).get(this.konst(LN2_LO)).op('f32x4.mul', 'f32x4.sub').set(tr);
     // y = 1 + r + r² p(r)
     this.horner(tr, EXP_POLY);
-    c.get(tr).get(tr).op('f32x4.mul', 'f32x4.mul').get(tr).op('f32x4.add').f32x4(1).op('f32x4.add');
+    c.get(tr).get(tr).op('f32x4.mul', 'f32x4.mul').get(tr).op('f32x4.add').get(this.konst(1)).op('f32x4.add');
     // y · 2^n as y · 2^(n>>1) · 2^(n - (n>>1)), so both factors are normal numbers.
     c.get(tn).op('i32x4.trunc_sat_f32x4_s').tee(ti).i32(1).op('i32x4.shr_s').set(th);
-    c.get(th).i32x4(127).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
-    c.get(ti).get(th).op('i32x4.sub').i32x4(127).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
+    c.get(th).get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
+    c.get(ti).get(th).op('i32x4.sub').get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
     c.set(out);
   }
 
@@ -77,26 +95,26 @@ export class VMath {
     const ef = this.tmp('log.ef');
     const z = this.tmp('log.z');
     const r = this.tmp('log.r');
-    c.get(x).f32x4(1.17549435e-38).op('f32x4.lt').set(den);
-    c.get(x).f32x4(8388608).op('f32x4.mul').get(x).get(den).op('v128.bitselect').set(xs);
+    c.get(x).get(this.konst(1.17549435e-38)).op('f32x4.lt').set(den);
+    c.get(x).get(this.konst(8388608)).op('f32x4.mul').get(x).get(den).op('v128.bitselect').set(xs);
     // exponent (unbiased so that the mantissa lies in [0.5, 1))
-    c.get(xs).i32(23).op('i32x4.shr_u').i32x4(0xff).op('v128.and').i32x4(126).op('i32x4.sub');
-    c.get(den).i32x4(23).op('v128.and', 'i32x4.sub').set(e);
-    c.get(xs).i32x4(0x007fffff).op('v128.and').i32x4(0x3f000000).op('v128.or').set(m);
-    c.get(m).f32x4(0.7071067811865476).op('f32x4.lt').set(mask);
+    c.get(xs).i32(23).op('i32x4.shr_u').get(this.konst(0xff, true)).op('v128.and').get(this.konst(126, true)).op('i32x4.sub');
+    c.get(den).get(this.konst(23, true)).op('v128.and', 'i32x4.sub').set(e);
+    c.get(xs).get(this.konst(0x007fffff, true)).op('v128.and').get(this.konst(0x3f000000, true)).op('v128.or').set(m);
+    c.get(m).get(this.konst(0.7071067811865476)).op('f32x4.lt').set(mask);
     // m < √½: use 2m − 1 and e − 1, else m − 1
-    c.get(m).f32x4(1).op('f32x4.sub').get(m).get(mask).op('v128.and', 'f32x4.add').set(xr);
+    c.get(m).get(this.konst(1)).op('f32x4.sub').get(m).get(mask).op('v128.and', 'f32x4.add').set(xr);
     c.get(e).get(mask).op('i32x4.add', 'f32x4.convert_i32x4_s').set(ef);
     c.get(xr).get(xr).op('f32x4.mul').set(z);
     this.horner(xr, LOG_POLY);
     c.get(xr).op('f32x4.mul').get(z).op('f32x4.mul');
-    c.get(ef).f32x4(LN2_LO).op('f32x4.mul', 'f32x4.add');
-    c.get(z).f32x4(0.5).op('f32x4.mul', 'f32x4.sub');
-    c.get(xr).op('f32x4.add').get(ef).f32x4(LN2_HI).op('f32x4.mul', 'f32x4.add').set(r);
+    c.get(ef).get(this.konst(LN2_LO)).op('f32x4.mul', 'f32x4.add');
+    c.get(z).get(this.konst(0.5)).op('f32x4.mul', 'f32x4.sub');
+    c.get(xr).op('f32x4.add').get(ef).get(this.konst(LN2_HI)).op('f32x4.mul', 'f32x4.add').set(r);
     // special values
-    c.f32x4(Infinity).get(r).get(x).f32x4(Infinity).op('f32x4.eq', 'v128.bitselect').set(r);
-    c.f32x4(-Infinity).get(r).get(x).f32x4(0).op('f32x4.eq', 'v128.bitselect').set(r);
-    c.f32x4(NaN).get(r).get(x).f32x4(0).op('f32x4.ge', 'v128.not', 'v128.bitselect').set(out);
+    c.get(this.konst(Infinity)).get(r).get(x).get(this.konst(Infinity)).op('f32x4.eq', 'v128.bitselect').set(r);
+    c.get(this.konst(-Infinity)).get(r).get(x).get(this.konst(0)).op('f32x4.eq', 'v128.bitselect').set(r);
+    c.get(this.konst(NaN)).get(r).get(x).get(this.konst(0)).op('f32x4.ge', 'v128.not', 'v128.bitselect').set(out);
   }
 
   /** out = tanh x: an odd polynomial below |x| = 0.625, 1 − 2/(e^{2|x|} + 1) above; sign restored. */
@@ -114,9 +132,9 @@ export class VMath {
     c.get(a).get(a).op('f32x4.add').set(x2);
     this.exp(x2, e);
     c.get(s);
-    c.f32x4(1).f32x4(2).get(e).f32x4(1).op('f32x4.add', 'f32x4.div', 'f32x4.sub');
-    c.get(a).f32x4(0.625).op('f32x4.lt', 'v128.bitselect');
-    c.get(x).i32x4(-0x80000000).op('v128.and', 'v128.or').set(out);
+    c.get(this.konst(1)).get(this.konst(2)).get(e).get(this.konst(1)).op('f32x4.add', 'f32x4.div', 'f32x4.sub');
+    c.get(a).get(this.konst(0.625)).op('f32x4.lt', 'v128.bitselect');
+    c.get(x).get(this.konst(-0x80000000, true)).op('v128.and', 'v128.or').set(out);
   }
 
   /** out = 1/(1 + e^−x), computed from e^−|x| so it neither overflows nor loses small results. */
@@ -127,7 +145,7 @@ export class VMath {
     const r = this.tmp('sig.r');
     c.get(x).op('f32x4.abs', 'f32x4.neg').set(n);
     this.exp(n, e);
-    c.f32x4(1).f32x4(1).get(e).op('f32x4.add', 'f32x4.div').set(r);
-    c.get(e).get(r).op('f32x4.mul').get(r).get(x).f32x4(0).op('f32x4.lt', 'v128.bitselect').set(out);
+    c.get(this.konst(1)).get(this.konst(1)).get(e).op('f32x4.add', 'f32x4.div').set(r);
+    c.get(e).get(r).op('f32x4.mul').get(r).get(x).get(this.konst(0)).op('f32x4.lt', 'v128.bitselect').set(out);
   }
 }
