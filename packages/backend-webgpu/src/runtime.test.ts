@@ -4,6 +4,8 @@
  * exact memory accounting and error reporting.
  */
 import { contiguousStrides, hasBackend, philoxFill, unregisterBackend, getBackend, type TensorView } from '@torchlet/backend';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WebGPUBuffer } from './buffer.js';
 import { createWebGPUBackend, initWebGPU } from './device.js';
@@ -167,6 +169,21 @@ describe.skipIf(!main)(`webgpu runtime${main ? '' : ` (skipped: ${reason})`}`, (
       expect(b.memoryStats()).toEqual(start);
       expect(b.stats().pool.pooledBuffers).toBeGreaterThan(0);
       expect(() => b.free(bufs[0]!)).toThrow(/double free/);
+    });
+
+    it('the FinalizationRegistry backstop returns a buffer that was never freed', async () => {
+      setFlagsFromString('--expose-gc');
+      const gc = runInNewContext('gc') as () => void;
+      const b = main!;
+      const start = b.stats();
+      (() => void b.alloc('float32', 16))();
+      expect(b.memoryStats().liveBuffers).toBe(start.liveBuffers + 1);
+      for (let i = 0; i < 20 && b.stats().reclaimed === start.reclaimed; i++) {
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(b.stats().reclaimed).toBe(start.reclaimed + 1);
+      expect(b.memoryStats()).toEqual({ liveBuffers: start.liveBuffers, liveBytes: start.liveBytes });
     });
 
     it('rejects dtypes the device cannot hold', () => {

@@ -85,7 +85,9 @@ function table(results: readonly CaseResult[]): string {
 /** Registers the WebGPU backend (`await torch.webgpu.init()`); returns why it failed, or null. */
 async function initWebGPUBackend(): Promise<string | null> {
   try {
-    const { initWebGPU } = await import('@torchlet/backend-webgpu');
+    // A computed specifier keeps the WebGPU sources (and their GPU typings) out of this package's typecheck.
+    const specifier = '@torchlet/backend-webgpu';
+    const { initWebGPU } = (await import(specifier)) as { initWebGPU(): Promise<unknown> };
     await initWebGPU();
     return null;
   } catch (err) {

@@ -64,6 +64,10 @@ export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
   readonly maximumPages: number;
+  /** Zeroes `bytes` at `ptr`; the runtime installs a native `memory.fill`. */
+  zeroFill: (ptr: number, bytes: number) => void = (ptr, bytes) => {
+    new Uint8Array(this.memory.buffer, ptr, bytes).fill(0);
+  };
   /** Bumped whenever the memory grows, for views over a non-shared buffer (which detaches). */
   generation = 0;
 
@@ -149,7 +153,7 @@ export class WasmHeap {
 
   #zero(ptr: number, bytes: number): void {
     const end = Math.min(ptr + bytes, this.#highWater);
-    if (end > ptr) new Uint8Array(this.memory.buffer, ptr, end - ptr).fill(0);
+    if (end > ptr) this.zeroFill(ptr, end - ptr);
   }
 
   #bump(size: number): number {

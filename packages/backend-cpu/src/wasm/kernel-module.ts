@@ -70,8 +70,8 @@ const UNARY_VEC: Readonly<Record<UnaryKernel, VecOp>> = {
   neg: (c, _, x, o) => void c.get(x).op('f32x4.neg').set(o),
   abs: (c, _, x, o) => void c.get(x).op('f32x4.abs').set(o),
   sqrt: (c, _, x, o) => void c.get(x).op('f32x4.sqrt').set(o),
-  // max(x, 0) keeps NaN and maps −0 to +0, like the TypeScript kernel.
-  relu: (c, _, x, o) => void c.get(x).f32x4(0).op('f32x4.max').set(o),
+  // pmax(x, 0) keeps NaN (a single instruction, unlike max); + 0 maps −0 to +0, like the TypeScript kernel.
+  relu: (c, vm, x, o) => void c.get(x).get(vm.konst(0)).op('f32x4.pmax').get(vm.konst(0)).op('f32x4.add').set(o),
   square: (c, _, x, o) => void c.get(x).get(x).op('f32x4.mul').set(o),
   reciprocal: (c, _, x, o) => void c.f32x4(1).get(x).op('f32x4.div').set(o),
   rsqrt: (c, _, x, o) => void c.f32x4(1).get(x).op('f32x4.sqrt', 'f32x4.div').set(o),
@@ -656,6 +656,9 @@ export function buildKernelModule(options: KernelModuleOptions): KernelModule {
     rowReduceKernel(m, op);
     colReduceKernel(m, op);
   }
+  // zero(tid, ptr, bytes): a native memset, for recycled heap blocks
+  const zero = m.func(i32s(3), [], 'zero');
+  zero.code.get(zero.params[1]!).i32(0).get(zero.params[2]!).memoryFill();
   softmaxKernel(m, false);
   softmaxKernel(m, true);
   const micro = microKernel(m, geometry, options.relaxedSimd);

@@ -43,6 +43,8 @@ export class WasmRuntime {
       return instance.exports[name] as Kernel;
     });
     this.#threads = threads;
+    const zero = this.kernel('zero');
+    this.heap.zeroFill = (ptr, bytes) => zero(0, ptr, bytes);
   }
 
   /** A typed-array view of `size` elements at byte address `ptr`. */

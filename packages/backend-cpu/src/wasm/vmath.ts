@@ -9,6 +9,9 @@
 import { V128, type Code, type FunctionBuilder, type Local } from './encoder.js';
 
 const LOG2E = 1.4426950408889634;
+/** 1.5·2^23: adding it rounds a float below 2^22 in magnitude to an integer (ties to even). */
+const ROUND_MAGIC = 12582912;
+const ROUND_MAGIC_BITS = 0x4b400000;
 /** ln 2 split in two: the first part has few significant bits so n·LN2_HI is exact. */
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
@@ -37,8 +40,8 @@ export class VMath {
   }
 
   /**
-   * Pushes a constant f32x4 splat (or i32x4 with `int`), kept in a local set once in the
-   * function's prologue: engines re-materialise a v128.const inside a loop every time.
+   * A local holding a constant f32x4 splat (or i32x4 with `int`), set once in the function's
+   * prologue: engines re-materialise a v128.const inside a loop on every iteration.
    */
   konst(value: number, int = false): Local {
     const key = `${int ? 'i' : 'f'}${Object.is(value, -0) ? '-0' : value}`;
@@ -68,8 +71,12 @@ export class VMath {
     const tr = this.tmp('exp.r');
     const ti = this.tmp('exp.i');
     const th = this.tmp('exp.h');
-    c.get(x).get(this.konst(-104)).op('f32x4.max').get(this.konst(89)).op('f32x4.min').set(tx);
-    c.get(tx).get(this.konst(LOG2E)).op('f32x4.mul', 'f32x4.nearest').set(tn);
+    // Clamp with pmax/pmin (single instructions; a NaN x passes through as x).
+    c.get(x).get(this.konst(-104)).op('f32x4.pmax').get(this.konst(89)).op('f32x4.pmin').set(tx);
+    // n = round(x·log2 e) by the 1.5·2^23 trick: the integer lands in the low mantissa bits.
+    c.get(tx).get(this.konst(LOG2E)).op('f32x4.mul').get(this.konst(ROUND_MAGIC)).op('f32x4.add').tee(ti);
+    c.get(this.konst(ROUND_MAGIC)).op('f32x4.sub').set(tn);
+    c.get(ti).get(this.konst(ROUND_MAGIC_BITS, true)).op('i32x4.sub').set(ti);
     // r = x - n ln2, in two steps
     c.get(tx).get(tn).get(this.konst(LN2_HI)).op('f32x4.mul', 'f32x4.sub');
     c.get(tn).get(this.konst(LN2_LO)).op('f32x4.mul', 'f32x4.sub').set(tr);
@@ -77,7 +84,7 @@ export class VMath {
     this.horner(tr, EXP_POLY);
     c.get(tr).get(tr).op('f32x4.mul', 'f32x4.mul').get(tr).op('f32x4.add').get(this.konst(1)).op('f32x4.add');
     // y · 2^n as y · 2^(n>>1) · 2^(n - (n>>1)), so both factors are normal numbers.
-    c.get(tn).op('i32x4.trunc_sat_f32x4_s').tee(ti).i32(1).op('i32x4.shr_s').set(th);
+    c.get(ti).i32(1).op('i32x4.shr_s').set(th);
     c.get(th).get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
     c.get(ti).get(th).op('i32x4.sub').get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
     c.set(out);

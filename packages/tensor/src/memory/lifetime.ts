@@ -88,6 +88,8 @@ export function tidy<T>(fn: () => T): T {
   }
   state.scopes.pop();
   if (isThenable(result)) {
+    // Whatever the callback made before its first await belongs to no scope now: free it.
+    for (const t of scope) t.dispose();
     throw new TypeError('tidy(fn): fn returned a Promise; tidy scopes are synchronous. Dispose tensors yourself in async code.');
   }
   const kept = new Set<unknown>();
