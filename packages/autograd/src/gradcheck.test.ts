@@ -107,7 +107,7 @@ describe('property: gradients of random op chains match finite differences', () 
     const op = fc.oneof(
       fc.record({ kind: fc.constant('unary' as const), name: fc.constantFrom(...unary) }),
       fc.record({ kind: fc.constantFrom('add' as const, 'mul' as const, 'matmul' as const, 'bias' as const), other: fc.nat(10) }),
-      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const) }),
+      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const, 'viewInplace' as const) }),
     );
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 6 }), (ops) => {
@@ -126,7 +126,11 @@ describe('property: gradients of random op chains match finite differences', () 
               else if (o.kind === 'sum') cur = torch.expand(torch.sum(cur, 0, { keepdim: true }), [2, 2]);
               else if (o.kind === 'transpose') cur = torch.transpose(cur, 0, 1);
               else if (o.kind === 'slice') cur = torch.expand(torch.slice(cur, 1, 0, 1), [2, 2]);
-              else {
+              else if (o.kind === 'viewInplace') {
+                const c = torch.mul(cur, 1);
+                torch.mul_(torch.select(torch.transpose(c, 0, 1), 0, 1), torch.select(cur, 0, 0)); // c[:, 1] *= cur[0]
+                cur = c;
+              } else {
                 const c = torch.clone(cur);
                 torch.mul_(torch.add_(c, 1), cur);
                 cur = c;

@@ -32,6 +32,15 @@ export interface AutogradMeta {
   /** For views: the tensor whose storage this one views, and that storage's version then. */
   base?: Tensor;
   viewVersion?: number;
+  /** For views: the registered view ops that lead from `base` to this tensor. */
+  chain?: readonly ViewStep[];
+}
+
+/** One registered view op applied on the way from a base to a view. */
+export interface ViewStep {
+  readonly op: string;
+  readonly attrs: any;
+  readonly inShape: Shape;
 }
 
 export function metaOf(t: Tensor): AutogradMeta {

@@ -117,7 +117,7 @@ describe('memory', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('unary' as const), name: fc.constantFrom(...unary) }),
       fc.record({ kind: fc.constantFrom('add' as const, 'mul' as const, 'matmul' as const), other: fc.nat(10) }),
-      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const) }),
+      fc.record({ kind: fc.constantFrom('sum' as const, 'transpose' as const, 'slice' as const, 'inplace' as const, 'viewInplace' as const) }),
     );
     fc.assert(
       fc.property(fc.array(op, { minLength: 1, maxLength: 8 }), fc.constantFrom('none', 'backward', 'grad', 'createGraph'), (ops, mode) => {
@@ -137,7 +137,13 @@ describe('memory', () => {
           else if (o.kind === 'sum') push(torch.tidy(() => torch.expand(torch.sum(cur, 0, { keepdim: true }), [2, 2])));
           else if (o.kind === 'transpose') push(torch.transpose(cur, 0, 1));
           else if (o.kind === 'slice') push(torch.tidy(() => torch.expand(torch.slice(cur, 1, 0, 1), [2, 2])));
-          else if (o.kind === 'inplace') {
+          else if (o.kind === 'viewInplace') {
+            const c = torch.mul(cur, 1);
+            torch.tidy(() => {
+              torch.mul_(torch.select(torch.transpose(c, 0, 1), 0, 1), torch.select(cur, 0, 0));
+            });
+            push(c);
+          } else if (o.kind === 'inplace') {
             const c = torch.clone(cur);
             torch.mul_(torch.add_(c, 1), cur);
             push(c);

@@ -5,9 +5,9 @@
  * formula of their own just run: their parts record themselves.
  */
 import { isFloating, type Storage } from '@torchlet/backend';
-import { RuntimeError, clone, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
+import { RuntimeError, call1, clone, getOp, reshape, sub, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
 import { backwardName, getDerivative, type Derivative } from './derivatives/table.js';
-import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, type Edge } from './graph.js';
+import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, unref, type BackwardContext, type Edge, type ViewStep } from './graph.js';
 import { isRecording, mode, withoutRecording } from './mode.js';
 
 function outputsOf(out: OpOutput): readonly Tensor[] {
@@ -20,13 +20,18 @@ const inplaceTargets: Storage[] = [];
 /** Storage → its version right after a recorded in-place op gave its owner a new history. */
 const rebased = new WeakMap<Storage, number>();
 
-function markViews(out: OpOutput, input: Tensor): void {
-  const base = peekMeta(input)?.base ?? input;
+function markViews(out: OpOutput, call: OpCall): void {
+  const input = call.inputs[0]!;
+  const inMeta = peekMeta(input);
+  const base = inMeta?.base ?? input;
   const version = input.storage.version;
+  const step: ViewStep = { op: call.op.name, attrs: call.attrs, inShape: input.shape };
+  const chain = inMeta?.chain ? [...inMeta.chain, step] : [step];
   for (const t of outputsOf(out)) {
     const m = metaOf(t);
     m.base = base;
     m.viewVersion = version;
+    m.chain = chain;
   }
 }
 
@@ -124,12 +129,7 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
     }
   }
   if (!dst.requiresGrad && !srcNeeds && !(base && base.requiresGrad)) return next();
-  if (base) {
-    throw new RuntimeError(
-      `${op.name}: an in-place operation on a view of a tensor that requires grad (or writing a tensor that requires grad into a view) ` +
-        'is not supported yet. Write into a clone of the base, or build the result out of place (cat, stack, where, indexPut).',
-    );
-  }
+  if (base) return recordViewInplace(call, next, base, srcNeeds);
   const d = op.differentiable ? getDerivative(op.name) : CUT;
   if (!d) throw new RuntimeError(`${op.name}: autograd has no derivative for this in-place op`);
   const edges = inputs.map((t, i) => (i === 0 || op.differentiable ? edgeOf(t) : null));
@@ -149,6 +149,89 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
   return out;
 }
 
+/** The view ops' derivatives, applied in reverse: a gradient of the view placed in its base's shape. */
+function embed(chain: readonly ViewStep[], g: Tensor): Tensor {
+  let r = g;
+  for (let k = chain.length - 1; k >= 0; k--) {
+    const step = chain[k]!;
+    const d = getDerivative(step.op);
+    if (!d) throw new RuntimeError(`${step.op}: autograd has no derivative for this view op`);
+    const info = { shape: step.inShape, dtype: r.dtype, device: r.device };
+    const ctx: BackwardContext = {
+      attrs: step.attrs,
+      name: step.op,
+      numInputs: 1,
+      input: () => {
+        throw new Error('view derivatives use no saved tensors');
+      },
+      output: () => {
+        throw new Error('view derivatives use no saved tensors');
+      },
+      saved: () => {
+        throw new Error('view derivatives use no saved tensors');
+      },
+      inputInfo: () => info,
+      outputInfo: () => ({ shape: r.shape, dtype: r.dtype, device: r.device }),
+      needsInputGrad: () => true,
+    };
+    r = d.backward(ctx, [r])[0]!;
+  }
+  return r;
+}
+
+/** The view ops replayed on a tensor shaped like the base (a gradient). */
+function region(chain: readonly ViewStep[], g: Tensor): Tensor {
+  let r = g;
+  // A gradient may be laid out so that `view` cannot apply; reshape copies then.
+  for (const step of chain) r = step.op === 'view' ? reshape(r, step.attrs.shape as number[]) : call1(getOp(step.op), [r], step.attrs);
+  return r;
+}
+
+/**
+ * `view.copy_(src)` where the view's base takes part in autograd (PyTorch's CopySlices):
+ * the base gets a new history (its old gradient with the written region zeroed, and src's
+ * gradient from that region), and the view becomes a view of that new history.
+ */
+function recordViewInplace(call: OpCall, next: () => OpOutput, base: Tensor, srcNeeds: boolean): OpOutput {
+  const { op, inputs } = call;
+  const dst = inputs[0]!;
+  const src = inputs[1];
+  // (dst's own history does not matter: its values are overwritten, the rest comes from the base.)
+  const meta = peekMeta(dst)!;
+  const chain = meta.chain ?? [];
+  const baseEdge = base.isDisposed ? null : edgeOf(base);
+  const srcEdge = src && srcNeeds ? edgeOf(src) : null;
+  const baseInfo = { shape: chain[0]?.inShape ?? dst.shape, dtype: dst.dtype, device: dst.device };
+  const out = withoutRecording(next);
+  const copySlices = new Node(
+    'CopySlices',
+    (_ctx, [g]) => {
+      const piece = region(chain, g!);
+      return [sub(g!, embed(chain, piece)), piece];
+    },
+    null,
+    [baseEdge, srcEdge],
+    [baseInfo, src ? infoOf(src) : baseInfo],
+    [baseInfo],
+    [true],
+  );
+  if (!base.isDisposed) {
+    const oldBase = base.gradFn as Node | null;
+    setHistory(base, copySlices, 0);
+    if (oldBase) oldBase.refs--; // the new node holds an edge to it instead
+  }
+  const viewNode = new Node('AsStridedBackward0', (_ctx, [g]) => [embed(chain, g!)], null, [{ node: copySlices, nr: 0 }], [baseInfo], [infoOf(dst)], [true]);
+  const oldView = dst.gradFn as Node | null;
+  setHistory(dst, viewNode, 0);
+  if (oldView) unref(oldView);
+  // If the base is gone, the view node keeps CopySlices alive; otherwise both do.
+  const version = dst.storage.version;
+  rebased.set(dst.storage, version);
+  meta.viewVersion = version;
+  if (mode.anomaly) copySlices.trace = viewNode.trace = captureTrace();
+  return out;
+}
+
 export const autogradInterceptor: Interceptor = {
   name: 'autograd',
   order: 100,
@@ -157,7 +240,7 @@ export const autogradInterceptor: Interceptor = {
     if (!isRecording()) {
       if (op.kind !== 'view') return next();
       const out = next();
-      markViews(out, call.inputs[0]!);
+      markViews(out, call);
       return out;
     }
     if (op.inplace) return recordInplace(call, next);
@@ -171,7 +254,7 @@ export const autogradInterceptor: Interceptor = {
     }
     if (!needs || (op.kind === 'composite' && !op.ownDerivative)) {
       const out = next();
-      if (op.kind === 'view') markViews(out, inputs[0]!);
+      if (op.kind === 'view') markViews(out, call);
       return out;
     }
     const d = getDerivative(op.name);
@@ -181,7 +264,7 @@ export const autogradInterceptor: Interceptor = {
       );
     }
     const out = withoutRecording(next);
-    if (op.kind === 'view') markViews(out, inputs[0]!);
+    if (op.kind === 'view') markViews(out, call);
     recordNode(d.name ?? backwardName(op.name), d, inputs, call.attrs, outputsOf(out));
     return out;
   },

@@ -92,18 +92,9 @@ export function arange(end: number, options?: CreateOptions): Tensor;
 export function arange(start: number, end: number, options?: CreateOptions): Tensor;
 export function arange(start: number, end: number, step: number, options?: CreateOptions): Tensor;
 export function arange(a: number, b?: number | CreateOptions, c?: number | CreateOptions, d?: CreateOptions): Tensor {
-  let start = 0;
-  let end = a;
-  let step = 1;
-  let options: CreateOptions = {};
-  if (typeof b === 'number') {
-    start = a;
-    end = b;
-    if (typeof c === 'number') {
-      step = c;
-      options = d ?? {};
-    } else options = c ?? {};
-  } else options = b ?? {};
+  const [start, end] = typeof b === 'number' ? [a, b] : [0, a];
+  const step = typeof b === 'number' && typeof c === 'number' ? c : 1;
+  const options: CreateOptions = (typeof b === 'number' ? (typeof c === 'number' ? d : c) : b) ?? {};
   if (step === 0) throw new ValueError('arange: step must be nonzero');
   if ((end - start) / step < 0) {
     throw new ValueError(`arange: upper bound and larger bound inconsistent with step sign (start=${start}, end=${end}, step=${step})`);
