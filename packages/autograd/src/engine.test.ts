@@ -244,6 +244,16 @@ describe('in-place writes into views (CopySlices)', () => {
     expect(data(v.grad)).toEqual([2, 4]);
   });
 
+  test('a random fill of part of a non-leaf gives that part no gradient', () => {
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const z = torch.mul(x, 2);
+    const v = torch.narrow(z, 0, 0, 2);
+    torch.uniform_(v);
+    const s = torch.sum(z);
+    s.backward();
+    expect(data(x.grad)).toEqual([0, 0, 2]);
+  });
+
   test('memory: writes into views leak nothing', () => {
     const before = torch.memoryStats();
     const x = torch.tensor([1, 2, 3], { requiresGrad: true });

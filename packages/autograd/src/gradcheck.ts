@@ -4,7 +4,7 @@
  * their CPU storage, one element at a time.
  */
 import { isFloating } from '@torchlet/backend';
-import { RuntimeError, Tensor, fromHost, zeros } from '@torchlet/tensor';
+import { RuntimeError, Tensor, dispatch, fromHost, getOp, listOps, zeros, type OpDef } from '@torchlet/tensor';
 import { grad } from './engine.js';
 
 export interface GradcheckOptions {
@@ -193,4 +193,19 @@ export function gradgradcheck(fn: Fn, inputs: readonly unknown[], options: Gradg
   } finally {
     if (!options.gradOutputs) for (const g of gos) g.dispose();
   }
+}
+
+/**
+ * The registered ops autograd records (and so must have a derivative and a gradcheck
+ * sample): differentiable primitives, views, and composites with their own derivative.
+ * Packages that register ops (nn's fused kernels) enumerate these in their own tests.
+ */
+export function recordedOps(): OpDef[] {
+  return listOps().filter((op) => op.differentiable && (op.kind !== 'composite' || op.ownDerivative === true));
+}
+
+/** `gradcheck` of one registered op, called through the dispatcher with `attrs`. */
+export function gradcheckOp(name: string, inputs: readonly unknown[], attrs: Record<string, unknown> = {}, options: GradcheckOptions = {}): boolean {
+  const op = getOp(name);
+  return gradcheck((...xs: Tensor[]) => dispatch(op, xs, attrs), inputs, options);
 }

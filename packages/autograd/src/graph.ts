@@ -32,8 +32,8 @@ export interface AutogradMeta {
   /** For views: the tensor whose storage this one views, and that storage's version then. */
   base?: Tensor;
   viewVersion?: number;
-  /** For views: the registered view ops that lead from `base` to this tensor. */
-  chain?: readonly ViewStep[];
+  /** For views: the last registered view op on the way from `base` to this tensor (a linked list back to it). */
+  chain?: ViewStep;
 }
 
 /** One registered view op applied on the way from a base to a view. */
@@ -41,6 +41,14 @@ export interface ViewStep {
   readonly op: string;
   readonly attrs: any;
   readonly inShape: Shape;
+  readonly prev: ViewStep | null;
+}
+
+/** The view ops from the base to the view, in order. */
+export function viewSteps(last: ViewStep | undefined): ViewStep[] {
+  const out: ViewStep[] = [];
+  for (let s: ViewStep | null | undefined = last; s; s = s.prev) out.push(s);
+  return out.reverse();
 }
 
 export function metaOf(t: Tensor): AutogradMeta {

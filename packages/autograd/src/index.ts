@@ -39,7 +39,7 @@ installAutograd();
 export { backward, grad, sumToShape } from './engine.js';
 export type { BackwardOptions, GradOptions } from './engine.js';
 export { Function, FunctionCtx } from './function.js';
-export { gradcheck, gradgradcheck } from './gradcheck.js';
+export { gradcheck, gradcheckOp, gradgradcheck, recordedOps } from './gradcheck.js';
 export type { GradcheckOptions, GradgradcheckOptions } from './gradcheck.js';
 export {
   detectAnomaly,

@@ -168,4 +168,22 @@ describe('memory', () => {
       { numRuns: 200 },
     );
   });
+
+  test('a 20,000-node chain backpropagates and frees without deep recursion', () => {
+    const before = torch.memoryStats();
+    const x = torch.tensor([1], { requiresGrad: true });
+    let cur = torch.mul(x, 1);
+    for (let i = 0; i < 20_000; i++) {
+      const next = torch.mul(cur, 1.00001);
+      cur.dispose();
+      cur = next;
+    }
+    const keepGraph = torch.alias(cur);
+    cur.backward(undefined, { retainGraph: true });
+    expect(x.grad!.item()).toBeCloseTo(Math.pow(1.00001, 20_000), 3);
+    cur.dispose();
+    keepGraph.dispose(); // the last reference: the whole chain is released iteratively
+    x.dispose();
+    expect(torch.memoryStats().liveStorages).toBe(before.liveStorages);
+  });
 });

@@ -7,7 +7,7 @@
 import { isFloating, type Storage } from '@torchlet/backend';
 import { RuntimeError, call1, clone, getOp, reshape, sub, type Interceptor, type OpCall, type OpOutput, type Tensor } from '@torchlet/tensor';
 import { backwardName, getDerivative, type Derivative } from './derivatives/table.js';
-import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, unref, type BackwardContext, type Edge, type ViewStep } from './graph.js';
+import { Node, SavedTensor, edgeOf, infoOf, metaOf, peekMeta, setHistory, unref, viewSteps, type BackwardContext, type Edge, type ViewStep } from './graph.js';
 import { isRecording, mode, withoutRecording } from './mode.js';
 
 function outputsOf(out: OpOutput): readonly Tensor[] {
@@ -25,8 +25,7 @@ function markViews(out: OpOutput, call: OpCall): void {
   const inMeta = peekMeta(input);
   const base = inMeta?.base ?? input;
   const version = input.storage.version;
-  const step: ViewStep = { op: call.op.name, attrs: call.attrs, inShape: input.shape };
-  const chain = inMeta?.chain ? [...inMeta.chain, step] : [step];
+  const chain: ViewStep = { op: call.op.name, attrs: call.attrs, inShape: input.shape, prev: inMeta?.chain ?? null };
   for (const t of outputsOf(out)) {
     const m = metaOf(t);
     m.base = base;
@@ -132,7 +131,9 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
   if (base) return recordViewInplace(call, next, base, srcNeeds);
   const d = op.differentiable ? getDerivative(op.name) : CUT;
   if (!d) throw new RuntimeError(`${op.name}: autograd has no derivative for this in-place op`);
-  const edges = inputs.map((t, i) => (i === 0 || op.differentiable ? edgeOf(t) : null));
+  // copy_ (and a random fill) overwrites every element of dst: its old history gets no
+  // gradient, so the new node needs no edge to it (and need not keep it alive).
+  const edges = inputs.map((t, i) => (i > 0 && op.differentiable ? edgeOf(t) : null));
   const out = withoutRecording(next);
   const old = dst.gradFn as Node | null;
   const node = recordNode(
@@ -143,8 +144,8 @@ function recordInplace(call: OpCall, next: () => OpOutput): OpOutput {
     [dst],
     edges,
   );
-  // Rebase: dst's history is now the new node (which holds an edge to the old one).
-  if (old && node) old.refs--;
+  // Rebase: dst's history is now the new node; dst no longer references the old one.
+  if (old && node) unref(old);
   rebased.set(dst.storage, dst.storage.version);
   return out;
 }
@@ -194,11 +195,14 @@ function region(chain: readonly ViewStep[], g: Tensor): Tensor {
  */
 function recordViewInplace(call: OpCall, next: () => OpOutput, base: Tensor, srcNeeds: boolean): OpOutput {
   const { op, inputs } = call;
+  if (op.differentiable && op.name !== 'copy_') {
+    throw new RuntimeError(`${op.name}: a differentiable in-place primitive other than copy_ on a view is not supported yet`);
+  }
   const dst = inputs[0]!;
-  const src = inputs[1];
+  const src = op.differentiable ? inputs[1] : undefined;
   // (dst's own history does not matter: its values are overwritten, the rest comes from the base.)
   const meta = peekMeta(dst)!;
-  const chain = meta.chain ?? [];
+  const chain = viewSteps(meta.chain);
   const baseEdge = base.isDisposed ? null : edgeOf(base);
   const srcEdge = src && srcNeeds ? edgeOf(src) : null;
   const baseInfo = { shape: chain[0]?.inShape ?? dst.shape, dtype: dst.dtype, device: dst.device };

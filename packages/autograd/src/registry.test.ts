@@ -7,7 +7,7 @@
 import * as torch from '@torchlet/tensor';
 import { dispatch, getOp, listOps, type OpDef, type Tensor } from '@torchlet/tensor';
 import { describe, expect, test } from 'vitest';
-import { getDerivative, gradcheck } from './index.js';
+import { getDerivative, gradcheck, recordedOps } from './index.js';
 
 /** Deterministic float64 values in [lo, hi), optionally requiring grad. */
 function r(shape: number[], seed: number, lo = -1, hi = 1, requiresGrad = true): Tensor {
@@ -148,7 +148,11 @@ const SAMPLES: Record<string, Sample[]> = {
   minDim: [{ inputs: () => [distinct()], attrs: { dim: 0, keepdim: true } }],
   logsumexp: [{ inputs: () => [r([3, 4], 34, -2, 2)], attrs: { dims: [1], keepdim: false } }],
   cumsum: [{ inputs: () => [r([3, 4], 35)], attrs: { dim: 1, dtype: 'float64' } }],
-  cumprod: [{ inputs: () => [r([3, 4], 36, 0.5, 1.5)], attrs: { dim: 1, dtype: 'float64' } }],
+  cumprod: [
+    { inputs: () => [r([3, 4], 36, 0.5, 1.5)], attrs: { dim: 1, dtype: 'float64' } },
+    // Zeros: one, two, and a leading zero in a row.
+    { inputs: () => [v([0.5, 0, 1.2, 0.8, 0.9, 0, 1.1, 0, 0, 1.3, 0.7, 1.4], [3, 4])], attrs: { dim: 1, dtype: 'float64' } },
+  ],
   cummax: [{ inputs: () => [distinct()], attrs: { dim: 1 } }],
   cummin: [{ inputs: () => [distinct()], attrs: { dim: 0 } }],
   norm: [
@@ -175,15 +179,12 @@ const SAMPLES: Record<string, Sample[]> = {
 };
 
 /** Ops whose derivative the table must provide: the recorded ones. */
-function needsDerivative(op: OpDef): boolean {
-  return op.differentiable && (op.kind !== 'composite' || op.ownDerivative === true);
-}
-
-const recorded = listOps().filter(needsDerivative);
+const recorded = listOps().filter((op: OpDef) => op.differentiable && (op.kind !== 'composite' || op.ownDerivative === true));
 
 describe('the op registry', () => {
   test('is populated', () => {
     expect(recorded.length).toBeGreaterThan(50);
+    expect(recordedOps().map((op) => op.name)).toEqual(recorded.map((op) => op.name));
   });
 
   test('every recorded differentiable op has a derivative in the table', () => {

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" />
 export { WebGPUBackend } from './webgpu-backend.js';
 export type { WebGPUBackendOptions, WebGPUStats } from './webgpu-backend.js';
 export { WebGPUBuffer } from './buffer.js';

@@ -170,6 +170,8 @@ export class GpuRuntime {
 
   #track(p: Promise<void>): void {
     this.#checks.push(p);
+    // A loop that never reads must not accumulate promises without bound.
+    if (this.#checks.length >= 256) this.#checks = [Promise.all(this.#checks).then(() => undefined)];
   }
 
   /** Waits for every pending error scope, then throws (and clears) the first asynchronous error. */

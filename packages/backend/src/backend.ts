@@ -43,6 +43,7 @@ export interface Backend {
   readonly dtypes: ReadonlySet<DType>;
 
   // ---- memory -------------------------------------------------------------------------
+  /** A buffer of `size` elements; its contents are unspecified until written (pooled GPU memory is not cleared). */
   alloc(dtype: DType, size: number): BackendBuffer;
   free(buffer: BackendBuffer): void;
   /** Host → device, into elements [offset, offset + data.length). */
@@ -59,6 +60,10 @@ export interface Backend {
   memoryStats(): BackendMemoryStats;
   /** Submits pending work (GPU); a no-op where work runs eagerly. */
   flush?(): void;
+  /** Resolves when all submitted work has finished (GPU); errors raised late (overflow, bad indices) reject here or at the next read. */
+  sync?(): Promise<void>;
+  /** Releases the device (tests, shutdown). */
+  destroy?(): void;
 
   // ---- primitives -----------------------------------------------------------------------
   unary(op: UnaryOp, x: TensorView, out: TensorView): void;
@@ -113,6 +118,9 @@ export interface Backend {
    */
   random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void;
 
-  /** Optional fused kernels; the op library composes primitives when one is absent. */
+  /**
+   * Optional fused kernels; the op library composes primitives when one is absent. They are
+   * called as methods of this object (`backend.fused.softmax(...)`).
+   */
   readonly fused: Partial<FusedKernels>;
 }

@@ -5,11 +5,13 @@
  */
 import {
   abs,
+  cumprod,
   cumsum,
   div,
   eq,
   exp,
   flip,
+  logicalAnd,
   mul,
   ne,
   pow,
@@ -109,13 +111,23 @@ defineDerivatives({
       return [reverseCumsum(g!, ctx.attrs.dim as number)];
     },
   },
-  // Σ_{j ≥ i} g_j · y_j / x_i. Exact for inputs without zeros (a zero input gives a NaN
-  // gradient, never a silently wrong one).
+  // ∂/∂x_i of y_j = Π_{m ≤ j} x_m, zero-safe per slice: before the first zero it is
+  // Σ_{j ≥ i} g_j·y_j / x_i; at the first zero, Σ_{j ≥ i} g_j·z_j with z the cumprod that
+  // skips that zero; after it, 0.
   cumprod: {
     save: { inputs: [0], outputs: [0] },
     backward: (ctx, [g]) => {
       if (ctx.inputInfo(0).shape.length === 0) return [g];
-      return [div(reverseCumsum(mul(g!, ctx.output(0)), ctx.attrs.dim as number), ctx.input(0))];
+      const dim = ctx.attrs.dim as number;
+      const x = ctx.input(0);
+      const isZero = eq(x, 0);
+      const zerosSoFar = cumsum(isZero, dim);
+      const before = eq(zerosSoFar, 0);
+      const first = logicalAnd(isZero, eq(zerosSoFar, 1));
+      const plain = div(reverseCumsum(mul(g!, ctx.output(0)), dim), where(before, x, 1));
+      const skipped = cumprod(where(first, 1, x), dim);
+      const atFirst = reverseCumsum(mul(g!, skipped), dim);
+      return [where(before, plain, where(first, atFirst, 0))];
     },
   },
   // ‖x‖_p: PyTorch's formulas, with the 0/0 at a zero norm masked to 0.

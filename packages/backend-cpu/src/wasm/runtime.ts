@@ -31,10 +31,16 @@ export class WasmRuntime {
   constructor(
     readonly features: WasmFeatures,
     threads: number,
+    geometry?: MatmulGeometry,
   ) {
     const shared = features.sharedMemory;
     this.heap = new WasmHeap({ shared, initialPages: 64 });
-    const km = buildKernelModule({ relaxedSimd: features.relaxedSimd, sharedMemory: shared, maximumPages: this.heap.maximumPages });
+    const km = buildKernelModule({
+      relaxedSimd: features.relaxedSimd,
+      sharedMemory: shared,
+      maximumPages: this.heap.maximumPages,
+      ...(geometry ? { geometry } : {}),
+    });
     this.geometry = km.geometry;
     this.module = new WebAssembly.Module(km.bytes);
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.heap.memory } });

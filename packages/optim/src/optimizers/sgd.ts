@@ -1,0 +1,94 @@
+/**
+ * `SGD`: stochastic gradient descent with momentum, dampening, Nesterov momentum, weight decay
+ * and `maximize`, as `torch.optim.SGD` (PyTorch 2.x, single-tensor form):
+ *
+ * ```
+ * g ← ±grad (+ weightDecay·p)
+ * buf ← g on the first step, else momentum·buf + (1 − dampening)·g
+ * g ← g + momentum·buf (nesterov) or buf
+ * p ← p − lr·g
+ * ```
+ *
+ * A row-sparse gradient (see `isRowSparse`) updates only its rows; it needs `momentum = 0`
+ * and `weightDecay = 0`, as PyTorch's sparse SGD path effectively does.
+ */
+import { RuntimeError, ValueError, add, clone, neg, type Tensor } from '@torchlet/tensor';
+import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
+import { isRowSparse, type RowSparseGrad } from '../sparse.js';
+
+export interface SGDOptions {
+  /** Learning rate (default 1e-3, as in PyTorch 2.x). */
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** Maximise the objective instead of minimising it. */
+  maximize: boolean;
+}
+
+export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
+  lr: 1e-3,
+  momentum: 0,
+  dampening: 0,
+  weightDecay: 0,
+  nesterov: false,
+  maximize: false,
+});
+
+/** Applies `p ← p − lr·grad` to the rows named by a row-sparse gradient (repeated rows add up). */
+export function sgdSparseUpdate(param: Tensor, grad: RowSparseGrad, lr: number, maximize = false): void {
+  param.indexAdd_(0, grad.indices, grad.values, { alpha: maximize ? lr : -lr });
+}
+
+/** `torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`. */
+export class SGD extends Optimizer<SGDOptions> {
+  constructor(params: Params<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    super(params, { ...SGD_DEFAULTS, ...options });
+  }
+
+  protected validate(o: Partial<SGDOptions>): void {
+    if (o.lr !== undefined) checkNonNegative(o.lr, 'learning rate');
+    if (o.momentum !== undefined) checkNonNegative(o.momentum, 'momentum value');
+    if (o.weightDecay !== undefined) checkNonNegative(o.weightDecay, 'weight_decay value');
+    if (o.dampening !== undefined && (typeof o.dampening !== 'number' || Number.isNaN(o.dampening))) {
+      throw new ValueError(`Invalid dampening value: ${String(o.dampening)}`);
+    }
+    if (o.nesterov) {
+      const momentum = o.momentum ?? this.defaults?.momentum ?? 0;
+      const dampening = o.dampening ?? this.defaults?.dampening ?? 0;
+      if (momentum <= 0 || dampening !== 0) throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
+    }
+  }
+
+  protected updateGroup(group: ParamGroup<SGDOptions>): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    for (const p of group.params) {
+      const grad = p.grad as unknown;
+      if (grad === null || grad === undefined) continue;
+      if (isRowSparse(grad)) {
+        if (momentum !== 0 || weightDecay !== 0) {
+          throw new RuntimeError('SGD: sparse gradients are supported only with momentum = 0 and weightDecay = 0');
+        }
+        sgdSparseUpdate(p, grad, lr, maximize);
+        continue;
+      }
+      this.withScope(() => {
+        let g = maximize ? neg(p.grad!) : p.grad!;
+        if (weightDecay !== 0) g = add(g, p, { alpha: weightDecay });
+        if (momentum !== 0) {
+          const state = this.stateOf(p);
+          let buf = state['momentum_buffer'] as Tensor | undefined;
+          if (!buf) {
+            buf = this.keepState(clone(g));
+            state['momentum_buffer'] = buf;
+          } else {
+            buf.mul_(momentum).add_(g, { alpha: 1 - dampening });
+          }
+          g = nesterov ? add(g, buf, { alpha: momentum }) : buf;
+        }
+        p.add_(g, { alpha: -lr });
+      });
+    }
+  }
+}
