@@ -95,6 +95,15 @@ export class CpuBackend implements Backend {
           };
   }
 
+  /**
+   * Blocks until the worker threads for `setNumThreads(n)` are running (they start in the
+   * background on first use; until then kernels run on the calling thread). For benchmarks
+   * and tests; false where there are no threads.
+   */
+  waitForThreads(timeoutMs = 10_000): boolean {
+    return this.#rt?.waitForThreads(timeoutMs) ?? false;
+  }
+
   /** Occupancy of the Wasm heap (null with the TypeScript kernels). Buffers of all Wasm-kernel backends share it. */
   heapStats(): HeapStats | null {
     return this.#rt?.heap.stats() ?? null;

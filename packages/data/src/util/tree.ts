@@ -1,5 +1,5 @@
 /** Walking the tensors inside nested batches (arrays, plain objects, class instances). */
-import { isTensor, type Tensor } from '@torchlet/tensor';
+import { ValueError, isTensor, type Tensor } from '@torchlet/tensor';
 
 /** Adds every tensor reachable from `value` (arrays, objects, Maps; cycles are safe) to `out`. */
 export function collectTensors(value: unknown, out: Set<Tensor> = new Set(), seen: Set<unknown> = new Set()): Set<Tensor> {
@@ -29,7 +29,7 @@ export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T>
 /** Integers only: `Number.isInteger` as a type-friendly predicate with a name in errors. */
 export function checkPositiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`${what} should be a positive integer value, but got ${what}=${String(value)}`);
+    throw new ValueError(`${what} should be a positive integer value, but got ${what}=${String(value)}`);
   }
   return value;
 }
