@@ -120,7 +120,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const groups: ParamGroupInput<O>[] =
       list.every((x) => typeof x === 'object' && x !== null && !isTensor(x) && 'params' in x)
         ? (list as ParamGroupInput<O>[])
-        : [{ params: list as Tensor[] } as ParamGroupInput<O>];
+        : [{ params: list as Tensor[] } as unknown as ParamGroupInput<O>];
     for (const g of groups) this.addParamGroup(g);
   }
 

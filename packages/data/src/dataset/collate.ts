@@ -229,7 +229,12 @@ export function defaultConvert<T>(sample: T): unknown {
   if (ArrayBuffer.isView(sample) && !(sample instanceof DataView)) {
     const spec = TYPED.get(sample.constructor);
     if (!spec) throw new ValueError(`defaultConvert: unsupported typed array ${sample.constructor.name}`);
-    const host = sample instanceof spec[1] ? sample : spec[1].from(sample as unknown as ArrayLike<number>);
+    const src = sample as unknown as TypedArray;
+    let host: TypedArray = src;
+    if (!(src instanceof spec[1])) {
+      host = new spec[1](src.length);
+      host.set(src);
+    }
     return tensor(host as Float32Array, { dtype: spec[0] });
   }
   if (Array.isArray(sample)) return sample.map((s) => defaultConvert(s));

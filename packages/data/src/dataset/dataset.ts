@@ -99,13 +99,13 @@ class FromIterable<T> extends IterableDataset<T> {
     return typeof this.#source === 'function' ? this.#source() : this.#source;
   }
 
-  [Symbol.iterator](): Iterator<T> {
+  override [Symbol.iterator](): Iterator<T> {
     const it = this.#open();
     if (!(Symbol.iterator in it)) throw new TypeError('IterableDataset: this dataset is asynchronous; iterate it with for await');
     return it[Symbol.iterator]();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<T> {
+  override [Symbol.asyncIterator](): AsyncIterator<T> {
     const it = this.#open();
     if (Symbol.asyncIterator in it) return it[Symbol.asyncIterator]();
     const sync = it[Symbol.iterator]();
