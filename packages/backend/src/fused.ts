@@ -14,6 +14,87 @@ export interface FusedKernels {
   softmax(x: TensorView, axis: number, out: TensorView): void;
   /** Log-softmax along `axis` of `x` into contiguous `out`. */
   logSoftmax(x: TensorView, axis: number, out: TensorView): void;
+
+  // ---- recurrent cells (nn's RNN/GRU/LSTM time loop; see @torchlet/nn src/recurrent) ----
+  // Every view below is 2-D `[rows, cols]` with any strides (biases are 1-D); `rows` is the
+  // number of active sequences at the step. In/out arguments may alias as documented.
+
+  /**
+   * One GRU step (PyTorch's gate order r, z, n). `gx` [R, 3H] = W_ih x + b_ih, `gh` [R, 3H] =
+   * W_hh h (no bias), `bhh` [3H] or null. Writes `hOut` [R, H] (may alias `h`):
+   * r = σ(gx_r + gh_r + b_r), z = σ(gx_z + gh_z + b_z), n = tanh(gx_n + r ⊙ (gh_n + b_n)),
+   * h' = (1 − z) ⊙ n + z ⊙ h, and, when `ws` [R, 4H] is given, the workspace [r, z, n, gh_n + b_n].
+   */
+  gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): void;
+  /**
+   * Backward of `gruCell`. `dh` [R, H] is in/out: on entry part of ∂L/∂h', to which `dOut`
+   * [R, H] and the first rows of `dhRec` [R2 ≤ R, H] are added (either may be null); on exit
+   * the direct part of ∂L/∂h (dh ⊙ z). Writes `dgx` [R, 3H] (∂L/∂gx) and `dgh` [R, 3H]
+   * (∂L/∂(W_hh h + b_hh)). `ws` is the forward workspace, `h` the step's previous state.
+   */
+  gruCellBackward(
+    dh: TensorView,
+    dOut: TensorView | null,
+    dhRec: TensorView | null,
+    ws: TensorView,
+    h: TensorView,
+    dgx: TensorView,
+    dgh: TensorView,
+  ): void;
+  /**
+   * One LSTM step (gate order i, f, g, o). `gx` [R, 4H] = W_ih x + b_ih, `gh` [R, 4H] = W_hh h,
+   * `bhh` [4H] or null, `c` [R, H] the previous cell state. Writes `cOut` [R, H] (may alias
+   * `c`): c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g), `hOut` [R, H] = σ(o) ⊙ tanh(c'), and, when `ws`
+   * [R, 6H] is given, the workspace [i, f, g, o (activated), c, tanh(c')].
+   */
+  lstmCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, c: TensorView, cOut: TensorView, hOut: TensorView, ws: TensorView | null): void;
+  /**
+   * Backward of `lstmCell`. `dh` [R, H] (∂L/∂h', plus `dOut` and the first rows of `dhRec` as
+   * in `gruCellBackward`) is in/out and is zeroed on exit (h feeds the next step only through
+   * W_hh). `dc` [R, H] is in/out: ∂L/∂c' on entry, ∂L/∂c on exit. Writes `dgates` [R, 4H],
+   * the gradient of the pre-activation gates (equal for gx and gh).
+   */
+  lstmCellBackward(dh: TensorView, dOut: TensorView | null, dhRec: TensorView | null, dc: TensorView, ws: TensorView, dgates: TensorView): void;
+  /**
+   * A whole SRU (Lei et al. 2018) layer-direction. `u` [N, k·H] holds W x for the packed rows
+   * (blocks x̃, f, r and, when k = 4, the highway input), `x` [N, H] the highway input when
+   * k = 3 (else null), `vc` [2H] = [v_f, v_r], `b` [2H] = [b_f, b_r], `c0` [B, H]. Steps t
+   * run over `batchSizes` (rows of step t are consecutive, `batchSizes[t]` of them), in reverse
+   * time when `reverse`. Writes `h` [N, H], `cN` [B, H] (each sequence's last state) and, when
+   * given, `ws` [N, 3H] = [f, r, c_prev].
+   */
+  sruSequence(
+    u: TensorView,
+    x: TensorView | null,
+    vc: TensorView,
+    b: TensorView,
+    c0: TensorView,
+    batchSizes: readonly number[],
+    reverse: boolean,
+    h: TensorView,
+    cN: TensorView,
+    ws: TensorView | null,
+  ): void;
+  /**
+   * Backward of `sruSequence`: from `dh` [N, H] (or null), `dcN` [B, H] (or null) and the
+   * forward's `ws`, writes `du` [N, k·H], `dx` [N, H] (k = 3, else null), `dvc` [2H], `db`
+   * [2H] (both overwritten, not accumulated) and `dc0` [B, H].
+   */
+  sruSequenceBackward(
+    dh: TensorView | null,
+    dcN: TensorView | null,
+    u: TensorView,
+    x: TensorView | null,
+    vc: TensorView,
+    ws: TensorView,
+    batchSizes: readonly number[],
+    reverse: boolean,
+    du: TensorView,
+    dx: TensorView | null,
+    dvc: TensorView,
+    db: TensorView,
+    dc0: TensorView,
+  ): void;
 }
 
 export type FusedKernelName = keyof FusedKernels;

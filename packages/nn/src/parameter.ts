@@ -43,7 +43,7 @@ Object.defineProperty(Parameter, Symbol.hasInstance, {
 });
 
 /** Whether `value` is a tensor marked as a parameter. */
-export function isParameter(value: unknown): value is Parameter {
+export function isParameter(value: unknown): boolean {
   return value instanceof Tensor && marked.has(value);
 }
 

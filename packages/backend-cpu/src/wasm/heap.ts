@@ -47,12 +47,12 @@ export interface HeapOptions {
   readonly shared?: boolean;
 }
 
-function createMemory(initial: number, maximum: number, shared: boolean): WebAssembly.Memory {
+function createMemory(initial: number, maximum: number, shared: boolean): { memory: WebAssembly.Memory; maximum: number } {
   // Engines on small devices may refuse a large reservation: retry with smaller maxima.
   let max = maximum;
   for (;;) {
     try {
-      return new WebAssembly.Memory({ initial, maximum: max, shared });
+      return { memory: new WebAssembly.Memory({ initial, maximum: max, shared }), maximum: max };
     } catch (e) {
       if (max <= initial * 2 || max <= 256) throw e;
       max = Math.floor(max / 2);
@@ -63,6 +63,7 @@ function createMemory(initial: number, maximum: number, shared: boolean): WebAss
 export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  /** The most 64 KiB pages the memory may grow to (what the engine granted). */
   readonly maximumPages: number;
   /** Zeroes `bytes` at `ptr`; the runtime installs a native `memory.fill`. */
   zeroFill: (ptr: number, bytes: number) => void = (ptr, bytes) => {
@@ -85,9 +86,9 @@ export class WasmHeap {
   constructor(options: HeapOptions = {}) {
     this.shared = options.shared ?? false;
     const initial = Math.max(1, options.initialPages ?? 64);
-    this.memory = createMemory(initial, Math.max(initial, options.maximumPages ?? 65536), this.shared);
-    // The maximum actually granted (the retry above may have lowered it).
-    this.maximumPages = options.maximumPages ?? 65536;
+    const { memory, maximum } = createMemory(initial, Math.max(initial, options.maximumPages ?? 65536), this.shared);
+    this.memory = memory;
+    this.maximumPages = maximum;
   }
 
   /** Current memory buffer (re-read after every grow). */

@@ -152,9 +152,13 @@ export class ThreadPool {
     this.#drain();
     while (this.#workers.length < target) {
       const tid = this.#workers.length + 1;
-      this.#workers.push(
-        spawn({ module: this.module, memory: this.memory, names: this.names, control: this.#ctrl.buffer, table: this.#table.buffer, tid }),
-      );
+      let worker: WorkerHandle | null = null;
+      try {
+        worker = spawn({ module: this.module, memory: this.memory, names: this.names, control: this.#ctrl.buffer, table: this.#table.buffer, tid });
+      } catch {
+        // e.g. a content security policy that forbids Blob workers: run single-threaded
+      }
+      this.#workers.push(worker);
     }
     this.#active = target;
   }

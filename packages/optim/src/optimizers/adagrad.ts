@@ -11,6 +11,7 @@
  * (see `isRowSparse`) updates only its rows (repeated rows are summed first); it refuses
  * `weightDecay`, as PyTorch does.
  */
+import { noGrad } from '@torchlet/autograd';
 import { RuntimeError, ValueError, add, fullLike, indexSelect, neg, sqrt, unique, zeros, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
 import { isRowSparse, type RowSparseGrad } from '../sparse.js';
@@ -50,6 +51,10 @@ export function coalesceRows(grad: RowSparseGrad): { indices: Tensor; values: Te
 
 /** The Adagrad update restricted to the rows of a row-sparse gradient. */
 export function adagradSparseUpdate(param: Tensor, sum: Tensor, grad: RowSparseGrad, clr: number, eps: number, maximize = false): void {
+  noGrad(() => adagradSparseRows(param, sum, grad, clr, eps, maximize));
+}
+
+function adagradSparseRows(param: Tensor, sum: Tensor, grad: RowSparseGrad, clr: number, eps: number, maximize: boolean): void {
   const { indices, values } = coalesceRows(grad);
   const temps: Tensor[] = [indices, values];
   try {

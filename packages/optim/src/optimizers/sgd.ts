@@ -12,6 +12,7 @@
  * A row-sparse gradient (see `isRowSparse`) updates only its rows; it needs `momentum = 0`
  * and `weightDecay = 0`, as PyTorch's sparse SGD path effectively does.
  */
+import { noGrad } from '@torchlet/autograd';
 import { RuntimeError, ValueError, add, clone, neg, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
 import { isRowSparse, type RowSparseGrad } from '../sparse.js';
@@ -38,7 +39,7 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
 
 /** Applies `p ← p − lr·grad` to the rows named by a row-sparse gradient (repeated rows add up). */
 export function sgdSparseUpdate(param: Tensor, grad: RowSparseGrad, lr: number, maximize = false): void {
-  param.indexAdd_(0, grad.indices, grad.values, { alpha: maximize ? lr : -lr });
+  noGrad(() => param.indexAdd_(0, grad.indices, grad.values, { alpha: maximize ? lr : -lr }));
 }
 
 /** `torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`. */

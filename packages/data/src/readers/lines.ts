@@ -1,0 +1,77 @@
+/** Plain text lines: an incremental splitter (`\n`, `\r\n`, `\r`) and `readLines`. */
+import { textChunks, type ChunkOptions, type TextSource } from './source.js';
+
+/**
+ * Splits text given in chunks into lines (without their terminators). `push` returns the
+ * lines completed by a chunk; `end` returns the last line if the text did not end with a
+ * newline. Works in browsers (strings only).
+ */
+export class LineSplitter {
+  #rest = '';
+  #pendingCR = false;
+
+  push(chunk: string): string[] {
+    let text = chunk;
+    if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
+    this.#pendingCR = false;
+    const lines: string[] = [];
+    let start = 0;
+    const s = this.#rest + text;
+    this.#rest = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 10 || c === 13) {
+        lines.push(s.slice(start, i));
+        if (c === 13) {
+          if (i + 1 < s.length) {
+            if (s.charCodeAt(i + 1) === 10) i++;
+          } else this.#pendingCR = true;
+        }
+        start = i + 1;
+      }
+    }
+    this.#rest = s.slice(start);
+    return lines;
+  }
+
+  end(): string[] {
+    const rest = this.#rest;
+    this.#rest = '';
+    this.#pendingCR = false;
+    return rest.length > 0 ? [rest] : [];
+  }
+}
+
+/** All lines of a string (no trailing empty line for a final newline). */
+export function splitLines(text: string): string[] {
+  const s = new LineSplitter();
+  return [...s.push(text), ...s.end()];
+}
+
+export interface ReadLinesOptions extends ChunkOptions {
+  /** Leave out empty lines (default false). */
+  skipEmpty?: boolean;
+}
+
+/**
+ * Streams a text source line by line.
+ *
+ * ```ts
+ * for await (const line of readLines('corpus.txt')) …
+ * ```
+ */
+export async function* readLines(source: TextSource, options: ReadLinesOptions = {}): AsyncGenerator<string> {
+  const splitter = new LineSplitter();
+  for await (const chunk of textChunks(source, options)) {
+    for (const line of splitter.push(chunk)) if (!options.skipEmpty || line.length > 0) yield line;
+  }
+  for (const line of splitter.end()) if (!options.skipEmpty || line.length > 0) yield line;
+}
+
+/** Streams a text source line by line, with 1-based line numbers. */
+export async function* readNumberedLines(source: TextSource, options: ChunkOptions = {}): AsyncGenerator<[number, string]> {
+  const splitter = new LineSplitter();
+  let n = 0;
+  for await (const chunk of textChunks(source, options)) for (const line of splitter.push(chunk)) yield [++n, line];
+  for (const line of splitter.end()) yield [++n, line];
+}
