@@ -18,6 +18,7 @@ import {
 import { CpuBuffer } from './buffer.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as fusedKernels from './kernels/fused.js';
+import * as recurrentKernels from './kernels/recurrent.js';
 import * as indexing from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
 import { random } from './kernels/random.js';
@@ -84,8 +85,9 @@ export class CpuBackend implements Backend {
     const rt = runtime;
     this.fused =
       rt === null
-        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax }
+        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax, ...recurrentKernels }
         : {
+            ...recurrentKernels,
             softmax: (x, axis, out) => {
               if (!wasm.softmax(rt, false, x, axis, out)) fusedKernels.softmax(x, axis, out);
             },

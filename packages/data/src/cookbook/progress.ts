@@ -16,7 +16,7 @@ export interface ProgressBarOptions {
   total?: number;
   /** Text before the bar, e.g. `epoch 3/10`. */
   label?: string;
-  /** Where to draw (default `process.stderr` when it exists, like tqdm). */
+  /** Where to draw (default `process.stdout` when it exists). */
   stream?: ProgressStream;
   /** Draw even when the stream is not a TTY (`true`), or never (`false`). Default: only on a TTY. */
   enabled?: boolean;
@@ -85,8 +85,8 @@ export class ProgressBar {
     }
     this.total = options.total;
     this.label = options.label ?? '';
-    const proc = (globalThis as { process?: { stderr?: ProgressStream } }).process;
-    this.#stream = options.stream ?? proc?.stderr;
+    const proc = (globalThis as { process?: { stdout?: ProgressStream } }).process;
+    this.#stream = options.stream ?? proc?.stdout;
     this.enabled = options.enabled ?? Boolean(this.#stream?.isTTY);
     this.#width = options.width;
     this.#minInterval = options.minIntervalMs ?? 100;
