@@ -2,7 +2,7 @@
 
 // ---- datasets, samplers, loading ----
 export { ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, isIterableDataset, randomSplit } from './dataset/dataset.js';
-export type { MapDataset, RandomSplitOptions } from './dataset/dataset.js';
+export type { MapDataset, RandomSplitOptions, StreamProtocols } from './dataset/dataset.js';
 export {
   BatchSampler,
   RandomSampler,

@@ -1,5 +1,5 @@
 /** `nn.Sequential`, `nn.ModuleList`, `nn.ModuleDict`: children under keys `0`, `1` … or names. */
-import { IndexError, RuntimeError, type Tensor } from '@torchlet/tensor';
+import { IndexError, RuntimeError, Tensor } from '@torchlet/tensor';
 import { Module, addIndent } from './module.js';
 
 function normIndex(i: number, n: number, what: string): number {
@@ -51,15 +51,27 @@ export class Sequential extends Module {
       [Symbol.iterator]();
   }
 
+  /**
+   * Feeds each module's output to the next. Intermediate outputs are freed once consumed
+   * (autograd keeps what backward needs), so only the last output is the caller's to dispose.
+   */
   override forward(input: any): any {
     let x = input;
     for (const [, m] of this._moduleEntries()) {
       if (!m) continue;
       const y = m.call(x);
+      if (x !== input && x !== y) disposeValue(x, y);
       x = y;
     }
-    return x as Tensor;
+    return x;
   }
+}
+
+/** Frees the tensors in an intermediate value that do not survive into `next`. */
+function disposeValue(value: unknown, next: unknown): void {
+  const keep = new Set<unknown>(Array.isArray(next) ? next : [next]);
+  const list = Array.isArray(value) ? value : [value];
+  for (const v of list) if (v instanceof Tensor && !keep.has(v)) v.dispose();
 }
 
 /** Folds runs of identical reprs as PyTorch 2.x's ModuleList does: `(0-2): 3 x Linear(…)`. */

@@ -267,6 +267,16 @@ describe('wasm matmul matches the TypeScript kernel', () => {
     }
   });
 
+  it('for one to three rows (matrix-vector products, both B layouts, strided A)', () => {
+    for (const [M, K, N] of [[1, 1, 1], [1, 300, 37], [2, 9, 50], [3, 17, 5], [1, 8, 16], [3, 33, 70]]) {
+      checkMatmul(rt, M!, K!, N!);
+      checkMatmul(rt, M!, K!, N!, { transB: true });
+      checkMatmul(rt, M!, K!, N!, { transA: true, transB: true });
+      checkMatmul(rt, M!, K!, N!, { batch: [3], transB: true });
+      checkMatmul(rt, M!, K!, N!, { batch: [2], bcastB: true });
+    }
+  });
+
   it('with transposed operands, batches and a broadcast B', () => {
     checkMatmul(rt, 9, 11, 13, { transA: true });
     checkMatmul(rt, 9, 11, 13, { transB: true });
@@ -299,6 +309,10 @@ describe('wasm kernels on worker threads', () => {
       const b = hv([257, 190], uniform(2));
       const mm = out([300, 190]);
       wasm.matmul(rt, a, b, mm);
+      const v = hv([2, 1000], uniform(6));
+      const w = hv([1000, 700], uniform(7), [1, 1000]);
+      const mv = out([2, 700]);
+      wasm.matmul(rt, v, w, mv);
       const big = hv([1 << 18], uniform(3));
       const t = out([1 << 18]);
       wasm.unary(rt, 'tanh', big, t);
@@ -314,7 +328,7 @@ describe('wasm kernels on worker threads', () => {
       wasm.reduce(rt, 'max', rows, [1], rowMax);
       const sm = out([512, 300]);
       wasm.softmax(rt, false, rows, 1, sm);
-      return [mm, t, s, sum, colSum, rowMax, sm].map(vals);
+      return [mm, mv, t, s, sum, colSum, rowMax, sm].map(vals);
     };
     setNumThreads(1);
     const single = run();
@@ -325,6 +339,21 @@ describe('wasm kernels on worker threads', () => {
     for (let k = 0; k < single.length; k++) expectSameAsTs(multi[k]!, single[k]!, `result ${k}`, 0);
     setNumThreads(1);
     expect(getNumThreads()).toBe(1);
+  });
+
+  it('reports a kernel that traps, on this thread or a worker, and keeps working afterwards', () => {
+    setNumThreads(2);
+    expect(rt.waitForThreads()).toBe(true);
+    const x = hv([64], uniform(9));
+    const o = out([64]);
+    const px = (x.buffer as CpuBuffer).ptr;
+    const po = (o.buffer as CpuBuffer).ptr;
+    // an address past the end of the memory traps (out of bounds) in every task
+    const bad = [0x7fff0000, 0x7fff0000, 1, 64, 0, 0];
+    expect(() => rt.run('un_neg', [bad, bad, bad, bad], true)).toThrow();
+    rt.run('un_neg', [[px, po, 1, 32, 0, 0], [px + 128, po + 128, 1, 32, 0, 0]], true);
+    expect(vals(o)).toEqual(vals(x).map((v) => -v));
+    setNumThreads(1);
   });
 
   it('rejects a bad thread count', () => {

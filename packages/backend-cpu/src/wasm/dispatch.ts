@@ -81,9 +81,9 @@ function rowTasks(shape: number[], strides: number[][], bases: number[], pieces:
     } else {
       const colPieces = Math.ceil(per / rows);
       const chunk = Math.max(16, Math.ceil(cols / colPieces / 16) * 16);
+      const innerStep = strides.map((s) => s[r - 1]! * 4);
       for (let r0 = 0; r0 < rows; r0++) {
         for (let c0 = 0; c0 < cols; c0 += chunk) {
-          const innerStep = strides.map((s) => s[r - 1]! * 4);
           tasks.push([...start.map((p, k) => p + r0 * rowStrides[k]! + c0 * innerStep[k]!), 1, Math.min(chunk, cols - c0), ...rowStrides]);
         }
       }
@@ -280,6 +280,10 @@ export function matmul(rt: WasmRuntime, a: TensorView, b: TensorView, out: Tenso
   const csA = a.strides[rank - 1]! * 4;
   const rsB = b.strides[rank - 2]! * 4;
   const csB = b.strides[rank - 1]! * 4;
+  if (M < g.MR && ((rsB === 4 && csA === 4) || csB === 4)) {
+    matVec(rt, batch, M, K, N, pa, aStarts, rsA, csA, pb, bStarts, rsB, csB, pc);
+    return true;
+  }
   const sharedB = bStarts.every((s) => s === bStarts[0]);
   const packBytes = packedBFloats(g, K, N) * 4;
   const threads = M * N * K * batch >= MATMUL_PARALLEL_MIN ? rt.parallelism : 1;
@@ -323,6 +327,31 @@ export function matmul(rt: WasmRuntime, a: TensorView, b: TensorView, out: Tenso
     rt.heap.free(scratch);
   }
   return true;
+}
+
+/** Rows of A one at a time against an unpacked B: dot products when B's columns are contiguous, else axpy over its rows. */
+function matVec(
+  rt: WasmRuntime, batch: number, M: number, K: number, N: number,
+  pa: number, aStarts: number[], rsA: number, csA: number,
+  pb: number, bStarts: number[], rsB: number, csB: number, pc: number,
+): void {
+  const dot = rsB === 4 && csA === 4;
+  const threads = M * N * K * batch >= MATMUL_PARALLEL_MIN ? rt.parallelism : 1;
+  const per = threads > 1 ? Math.ceil(N / Math.ceil((threads * 2) / (batch * M))) : N;
+  const chunk = Math.max(16, Math.ceil(per / 16) * 16);
+  const tasks: number[][] = [];
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < M; i++) {
+      const a = pa + aStarts[t]! * 4 + i * rsA;
+      const b = pb + bStarts[t]! * 4;
+      const c = pc + (t * M + i) * N * 4;
+      for (let j0 = 0; j0 < N; j0 += chunk) {
+        const j1 = Math.min(N, j0 + chunk);
+        tasks.push(dot ? [a, b, c, K, csB, j0, j1] : [a, csA, b, rsB, c, K, j0, j1]);
+      }
+    }
+  }
+  rt.run(dot ? 'mv_dot' : 'mv_axpy', tasks, threads > 1);
 }
 
 /** Element offsets of every batch entry (row-major over `batchShape`). */

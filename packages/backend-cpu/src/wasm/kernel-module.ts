@@ -11,7 +11,8 @@
  * - `csum|cmax|cmin(tid, x, out, rows, cols, xRs)`: out[j] = reduction over rows of column j.
  * - `softmax|logsoftmax(tid, x, out, rows, cols, xRs, outRs)`.
  * - `mm_packb(tid, b, dst, K, N, rsB, csB, j0, j1)` and
- *   `mm_compute(tid, a, bp, c, N, K, rsA, csA, i0, i1, scratch)`: see `matmulGeometry`.
+ *   `mm_compute(tid, a, bp, c, N, K, rsA, csA, i0, i1, scratch)`: see `MatmulGeometry`.
+ * - `mv_dot` / `mv_axpy`: one row of A times B, for products too short to pack.
  */
 import { F64, I32, ModuleBuilder, V128, type Code, type FunctionBuilder, type Local } from './encoder.js';
 import { VMath } from './vmath.js';
@@ -649,6 +650,113 @@ function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuild
   });
 }
 
+/**
+ * Matrix-vector products for a row of A (M below the micro-tile height, where packing
+ * would cost as much as the product):
+ * - `mv_dot(tid, a, b, c, K, csB, j0, j1)`: c[j] = a · B[:, j] with B's columns contiguous
+ *   (B = Wᵀ, as in `x @ W.T`), a contiguous; f32x4 dot products.
+ * - `mv_axpy(tid, a, csA, b, rsB, c, K, j0, j1)`: c[j0:j1] = Σ_k a[k]·B[k, j0:j1] with B's
+ *   rows contiguous; sixteen columns at a time in four accumulators.
+ */
+function matVecKernels(m: ModuleBuilder, relaxed: boolean): void {
+  const madd = (c: Code, x: Local, y: Local, acc: Local) => {
+    if (relaxed) c.get(x).get(y).get(acc).op('f32x4.relaxed_madd').set(acc);
+    else c.get(acc).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(acc);
+  };
+  {
+    const f = m.func(i32s(8), [], 'mv_dot');
+    const [, a, b, cp, K, csB, j0, j1] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local];
+    const c = f.code;
+    const j = f.local(I32);
+    const k = f.local(I32);
+    const k4 = f.local(I32);
+    const pa = f.local(I32);
+    const pb = f.local(I32);
+    const va = f.local(V128);
+    const vb = f.local(V128);
+    const acc0 = f.local(V128);
+    const acc1 = f.local(V128);
+    const s = f.local(0x7d);
+    c.get(K).i32(~7).op('i32.and').set(k4);
+    forRange(c, j, j0, j1, 1, () => {
+      c.get(a).set(pa);
+      c.get(b).get(j).get(csB).op('i32.mul', 'i32.add').set(pb);
+      c.f32x4(0).tee(acc0).set(acc1);
+      forRange(c, k, 0, k4, 8, () => {
+        c.get(pa).mem('v128.load').set(va);
+        c.get(pb).mem('v128.load').set(vb);
+        madd(c, va, vb, acc0);
+        c.get(pa).mem('v128.load', 16).set(va);
+        c.get(pb).mem('v128.load', 16).set(vb);
+        madd(c, va, vb, acc1);
+        c.inc(pa, 32).inc(pb, 32);
+      });
+      c.get(acc0).get(acc1).op('f32x4.add').set(acc0);
+      c.get(acc0).lane('f32x4.extract_lane', 0).get(acc0).lane('f32x4.extract_lane', 1).op('f32.add');
+      c.get(acc0).lane('f32x4.extract_lane', 2).get(acc0).lane('f32x4.extract_lane', 3).op('f32.add', 'f32.add').set(s);
+      forRange(c, k, k4, K, 1, () => {
+        c.get(s).get(pa).mem('f32.load').get(pb).mem('f32.load').op('f32.mul', 'f32.add').set(s);
+        c.inc(pa, 4).inc(pb, 4);
+      });
+      c.get(cp).get(j).i32(2).op('i32.shl', 'i32.add').get(s).mem('f32.store');
+    });
+  }
+  {
+    const f = m.func(i32s(9), [], 'mv_axpy');
+    const [, a, csA, b, rsB, cp, K, j0, j1] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
+    const c = f.code;
+    const j = f.local(I32);
+    const k = f.local(I32);
+    const jEnd = f.local(I32);
+    const pa = f.local(I32);
+    const pb = f.local(I32);
+    const sa = f.local(V128);
+    const vb = f.local(V128);
+    const acc = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+    const sf = f.local(0x7d);
+    // columns in blocks of `width` (16 or 4) while they fit, then one at a time
+    const blocks = (width: number) => {
+      const vecs = width / 4;
+      c.get(j1).i32(width - 1).op('i32.sub').set(jEnd);
+      c.while(
+        () => c.get(j).get(jEnd).op('i32.lt_s'),
+        () => {
+          for (let v = 0; v < vecs; v++) c.f32x4(0).set(acc[v]!);
+          c.get(a).set(pa);
+          c.get(b).get(j).i32(2).op('i32.shl', 'i32.add').set(pb);
+          forRange(c, k, 0, K, 1, () => {
+            c.get(pa).mem('v128.load32_splat').set(sa);
+            for (let v = 0; v < vecs; v++) {
+              c.get(pb).mem('v128.load', 16 * v).set(vb);
+              madd(c, sa, vb, acc[v]!);
+            }
+            c.inc(pa, csA).inc(pb, rsB);
+          });
+          for (let v = 0; v < vecs; v++) c.get(cp).get(j).i32(2).op('i32.shl', 'i32.add').get(acc[v]!).mem('v128.store', 16 * v);
+          c.inc(j, width);
+        },
+      );
+    };
+    c.get(j0).set(j);
+    blocks(16);
+    blocks(4);
+    c.while(
+      () => c.get(j).get(j1).op('i32.lt_s'),
+      () => {
+        c.f32(0).set(sf);
+        c.get(a).set(pa);
+        c.get(b).get(j).i32(2).op('i32.shl', 'i32.add').set(pb);
+        forRange(c, k, 0, K, 1, () => {
+          c.get(sf).get(pa).mem('f32.load').get(pb).mem('f32.load').op('f32.mul', 'f32.add').set(sf);
+          c.inc(pa, csA).inc(pb, rsB);
+        });
+        c.get(cp).get(j).i32(2).op('i32.shl', 'i32.add').get(sf).mem('f32.store');
+        c.inc(j);
+      },
+    );
+  }
+}
+
 /** Builds the whole kernel module for the engine's features. */
 export function buildKernelModule(options: KernelModuleOptions): KernelModule {
   const geometry = options.geometry ?? DEFAULT_GEOMETRY;
@@ -668,5 +776,6 @@ export function buildKernelModule(options: KernelModuleOptions): KernelModule {
   const micro = microKernel(m, geometry, options.relaxedSimd);
   packBKernel(m, geometry);
   computeKernel(m, geometry, micro);
+  matVecKernels(m, options.relaxedSimd);
   return { bytes: m.encode(), exports: m.exportNames, geometry };
 }

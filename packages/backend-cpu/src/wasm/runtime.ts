@@ -141,14 +141,21 @@ export function wasmRuntime(): WasmRuntime | null {
   return runtime;
 }
 
-/** torch.set_num_threads: threads the CPU kernels may use (including the calling thread). */
+/**
+ * `torch.set_num_threads(n)`: how many threads the Wasm CPU kernels may use, the calling
+ * thread included (default: one per core, at most 16). Workers start in the background on
+ * the first large kernel and never keep a Node process alive. Threads need shared memory:
+ * in browsers the page must be cross-origin isolated (`Cross-Origin-Opener-Policy:
+ * same-origin` and `Cross-Origin-Embedder-Policy: require-corp`); without it, and with the
+ * TypeScript kernels, everything runs on the calling thread.
+ */
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
   requestedThreads = n;
   if (runtime) runtime.threads = n;
 }
 
-/** torch.get_num_threads. */
+/** `torch.get_num_threads()`. */
 export function getNumThreads(): number {
   return runtime ? runtime.threads : (requestedThreads ?? defaultThreads());
 }

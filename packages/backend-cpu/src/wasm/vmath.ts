@@ -63,8 +63,11 @@ export class VMath {
     for (let i = 1; i < coeffs.length; i++) c.get(z).op('f32x4.mul').get(this.konst(coeffs[i]!)).op('f32x4.add');
   }
 
-  /** out = e^x. Results below 2^-149 flush to 0, above the float range give +inf, NaN stays NaN. */
-  exp(x: Local, out: Local): void {
+  /**
+   * out = e^x. Results below 2^-149 flush to 0, above the float range give +inf, NaN stays NaN.
+   * `range` promises the sign of x, which saves the clamp and scaling steps that cannot apply.
+   */
+  exp(x: Local, out: Local, range: 'any' | 'nonneg' | 'nonpos' = 'any'): void {
     const c = this.c;
     const tx = this.tmp('exp.x');
     const tn = this.tmp('exp.n');
@@ -72,21 +75,29 @@ export class VMath {
     const ti = this.tmp('exp.i');
     const th = this.tmp('exp.h');
     // Clamp with pmax/pmin (single instructions; a NaN x passes through as x).
-    c.get(x).get(this.konst(-104)).op('f32x4.pmax').get(this.konst(89)).op('f32x4.pmin').set(tx);
+    c.get(x);
+    if (range !== 'nonneg') c.get(this.konst(-104)).op('f32x4.pmax');
+    if (range !== 'nonpos') c.get(this.konst(89)).op('f32x4.pmin');
+    c.set(tx);
     // n = round(x·log2 e) by the 1.5·2^23 trick: the integer lands in the low mantissa bits.
     c.get(tx).get(this.konst(LOG2E)).op('f32x4.mul').get(this.konst(ROUND_MAGIC)).op('f32x4.add').tee(ti);
     c.get(this.konst(ROUND_MAGIC)).op('f32x4.sub').set(tn);
-    c.get(ti).get(this.konst(ROUND_MAGIC_BITS, true)).op('i32x4.sub').set(ti);
     // r = x - n ln2, in two steps
     c.get(tx).get(tn).get(this.konst(LN2_HI)).op('f32x4.mul', 'f32x4.sub');
     c.get(tn).get(this.konst(LN2_LO)).op('f32x4.mul', 'f32x4.sub').set(tr);
     // y = 1 + r + r² p(r)
     this.horner(tr, EXP_POLY);
     c.get(tr).get(tr).op('f32x4.mul', 'f32x4.mul').get(tr).op('f32x4.add').get(this.konst(1)).op('f32x4.add');
-    // y · 2^n as y · 2^(n>>1) · 2^(n - (n>>1)), so both factors are normal numbers.
-    c.get(ti).i32(1).op('i32x4.shr_s').set(th);
-    c.get(th).get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
-    c.get(ti).get(th).op('i32x4.sub').get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
+    if (range === 'nonneg') {
+      // 0 ≤ n ≤ 128: one factor 2^n (n = 128 gives the bits of +inf, as it should)
+      c.get(ti).get(this.konst(ROUND_MAGIC_BITS - 127, true)).op('i32x4.sub').i32(23).op('i32x4.shl', 'f32x4.mul');
+    } else {
+      // y · 2^(n>>1) · 2^(n - (n>>1)), so both factors are normal numbers down to n = -150.
+      c.get(ti).get(this.konst(ROUND_MAGIC_BITS, true)).op('i32x4.sub').set(ti);
+      c.get(ti).i32(1).op('i32x4.shr_s').set(th);
+      c.get(th).get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
+      c.get(ti).get(th).op('i32x4.sub').get(this.konst(127, true)).op('i32x4.add').i32(23).op('i32x4.shl', 'f32x4.mul');
+    }
     c.set(out);
   }
 
@@ -137,7 +148,7 @@ export class VMath {
     this.horner(z, TANH_POLY);
     c.get(z).op('f32x4.mul').get(a).op('f32x4.mul').get(a).op('f32x4.add').set(s);
     c.get(a).get(a).op('f32x4.add').set(x2);
-    this.exp(x2, e);
+    this.exp(x2, e, 'nonneg');
     c.get(s);
     c.get(this.konst(1)).get(this.konst(2)).get(e).get(this.konst(1)).op('f32x4.add', 'f32x4.div', 'f32x4.sub');
     c.get(a).get(this.konst(0.625)).op('f32x4.lt', 'v128.bitselect');
@@ -151,7 +162,7 @@ export class VMath {
     const e = this.tmp('sig.e');
     const r = this.tmp('sig.r');
     c.get(x).op('f32x4.abs', 'f32x4.neg').set(n);
-    this.exp(n, e);
+    this.exp(n, e, 'nonpos');
     c.get(this.konst(1)).get(this.konst(1)).get(e).op('f32x4.add', 'f32x4.div').set(r);
     c.get(e).get(r).op('f32x4.mul').get(r).get(x).get(this.konst(0)).op('f32x4.lt', 'v128.bitselect').set(out);
   }

@@ -14,7 +14,7 @@
  */
 import { ValueError, type Generator as RandomGenerator } from '@torchlet/tensor';
 import { CollateError, defaultCollate, defaultConvert, type CollateFn, type Collated } from './collate.js';
-import { isIterableDataset, type IterableDataset, type MapDataset } from './dataset.js';
+import { isIterableDataset, type IterableDataset, type MapDataset, type StreamProtocols } from './dataset.js';
 import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { checkPositiveInt, collectTensors, disposeTensors, isThenable } from '../util/tree.js';
 
@@ -68,7 +68,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly batchSampler: IndexBatchSampler | undefined;
   readonly collateFn: CollateFn<T, B>;
   readonly #map: MapDataset<T> | undefined;
-  readonly #iterable: IterableDataset<T> | undefined;
+  readonly #iterable: (IterableDataset<T> & StreamProtocols<T>) | undefined;
   readonly #ownsSamples: boolean;
   readonly #defaultCollate: boolean;
 
@@ -87,7 +87,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
       this.#map = { get length() { return arr.length; }, getItem: (i: number) => arr[i]! };
       this.#ownsSamples = false;
     } else if (isIterableDataset(dataset)) {
-      this.#iterable = dataset as IterableDataset<T>;
+      this.#iterable = dataset as IterableDataset<T> & StreamProtocols<T>;
       this.#ownsSamples = true;
       if (options.shuffle) throw new ValueError(`DataLoader with IterableDataset: expected unspecified shuffle option, but got shuffle=${shuffle}`);
       if (options.sampler) throw new ValueError('DataLoader with IterableDataset: expected unspecified sampler option');

@@ -60,6 +60,9 @@ export interface MapDataset<T> {
  * iterable or async iterable.
  */
 export abstract class IterableDataset<T> {
+  /** Type-level only: the sample type. */
+  declare readonly _sample?: T;
+
   /** Number of samples when known (`len()`); a `DataLoader`'s `length` needs it. */
   get length(): number | undefined {
     return undefined;
@@ -71,10 +74,8 @@ export abstract class IterableDataset<T> {
   }
 }
 
-export interface IterableDataset<T> {
-  [Symbol.iterator]?(): Iterator<T>;
-  [Symbol.asyncIterator]?(): AsyncIterator<T>;
-}
+/** The iteration protocols an `IterableDataset` subclass implements (one or both). */
+export type StreamProtocols<T> = { [Symbol.iterator]?(): Iterator<T>; [Symbol.asyncIterator]?(): AsyncIterator<T> };
 
 class FromIterable<T> extends IterableDataset<T> {
   readonly #source: Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
@@ -99,13 +100,13 @@ class FromIterable<T> extends IterableDataset<T> {
     return typeof this.#source === 'function' ? this.#source() : this.#source;
   }
 
-  override [Symbol.iterator](): Iterator<T> {
+  [Symbol.iterator](): Iterator<T> {
     const it = this.#open();
     if (!(Symbol.iterator in it)) throw new TypeError('IterableDataset: this dataset is asynchronous; iterate it with for await');
     return it[Symbol.iterator]();
   }
 
-  override [Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
     const it = this.#open();
     if (Symbol.asyncIterator in it) return it[Symbol.asyncIterator]();
     const sync = it[Symbol.iterator]();

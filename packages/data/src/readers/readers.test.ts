@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CsvParser, parseCsv, parseTsv, readCsv } from './csv.js';
+import { DataFormatError } from './errors.js';
+import { parseJsonl, readJsonl } from './jsonl.js';
+import { LineSplitter, readLines, splitLines } from './lines.js';
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+function chunked(text: string, sizes: number[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let k = 0;
+  while (i < text.length) {
+    const n = Math.max(1, sizes[k++ % sizes.length]!);
+    out.push(text.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+describe('CSV (RFC 4180)', () => {
+  it('quoted fields with delimiters, doubled quotes and embedded newlines', () => {
+    const text = 'id,text,n\r\n1,"hello, world",3\r\n2,"she said ""hi""",4\r\n3,"line one\nline two",5\r\n';
+    expect(parseCsv(text)).toEqual([
+      { id: '1', text: 'hello, world', n: '3' },
+      { id: '2', text: 'she said "hi"', n: '4' },
+      { id: '3', text: 'line one\nline two', n: '5' },
+    ]);
+  });
+
+  it('empty fields, empty quoted fields, trailing delimiter and a last line without newline', () => {
+    expect(parseCsv('a,b,c\n,,\n"",x,\n1,2,3', { header: false })).toEqual([
+      ['a', 'b', 'c'],
+      ['', '', ''],
+      ['', 'x', ''],
+      ['1', '2', '3'],
+    ]);
+    expect(parseCsv('a\n\n\nb\n', { header: false })).toEqual([['a'], ['b']]);
+    expect(parseCsv('a\n\nb\n', { header: false, skipEmptyLines: false })).toEqual([['a'], [''], ['b']]);
+  });
+
+  it('a bad line throws a DataFormatError naming the line (counting embedded newlines)', () => {
+    const wrongCount = 'a,b\n1,2\n"x\ny",3\n4,5,6\n';
+    let err: unknown;
+    try {
+      parseCsv(wrongCount);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).line).toBe(5);
+    expect((err as Error).message).toBe('parseCsv: line 5: expected 2 fields, saw 3');
+    expect(() => parseCsv('a,b\n"x"y,2\n')).toThrow(/line 2: unexpected character "y" after the closing quote of field 1/);
+    expect(() => parseCsv('a,b\n1,2\n3,"open\n\n')).toThrow(/line 3: unterminated quoted field/);
+    const skipped: number[] = [];
+    expect(parseCsv(wrongCount, { onBadLine: (e) => skipped.push(e.line) })).toHaveLength(2);
+    expect(skipped).toEqual([5]);
+    expect(parseCsv(wrongCount, { onBadLine: 'skip' })).toHaveLength(2);
+  });
+
+  it('header handling, columns, cast, comments and TSV', () => {
+    expect(parseCsv('x,y\n1.5,\n-2e3,abc\n', { cast: true })).toEqual([
+      { x: 1.5, y: null },
+      { x: -2000, y: 'abc' },
+    ]);
+    expect(parseCsv('1,2\n', { columns: ['a', 'b'] })).toEqual([{ a: '1', b: '2' }]);
+    expect(parseCsv('a,a\n1,2\n')).toEqual([{ a: '1', 'a.1': '2' }]);
+    expect(parseCsv('# note\na\n1\n', { comment: '#' })).toEqual([{ a: '1' }]);
+    expect(parseTsv('a\tb\n"q" x\t2\n')).toEqual([{ a: '"q" x', b: '2' }]);
+    expect(parseTsv('a\tb\n"q\tx"\t2\n', { quote: '"' })).toEqual([{ a: 'q\tx', b: '2' }]);
+  });
+
+  it('parses the same records whatever the chunking (streaming = in memory)', () => {
+    const field = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('', '"', ',', '\n', '\r\n', 'a"b', ' '));
+    const rows = fc.array(fc.array(field, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 });
+    fc.assert(
+      fc.property(rows, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 5 }), fc.constantFrom('\n', '\r\n', '\r'), (data, sizes, eol) => {
+        const text = data.map((r) => r.map((f) => `"${f.replace(/"/g, '""')}"`).join(',')).join(eol) + eol;
+        const parser = new CsvParser();
+        const recs = chunked(text, sizes).flatMap((c) => parser.push(c)).concat(parser.end());
+        expect(recs.map((r) => r.fields)).toEqual(data);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('streams from a Node stream, a web ReadableStream and byte chunks split inside UTF-8 characters', async () => {
+    const text = 'name,city\n"Zoë","Zürich, CH"\nJosé,Кипр\n';
+    const bytes = new TextEncoder().encode(text);
+    const pieces = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    const expected = [
+      { name: 'Zoë', city: 'Zürich, CH' },
+      { name: 'José', city: 'Кипр' },
+    ];
+    expect(await collect(readCsv(pieces))).toEqual(expected);
+    expect(await collect(readCsv(Readable.from([Buffer.from(bytes)])))).toEqual(expected);
+    const web = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const p of pieces) c.enqueue(p);
+        c.close();
+      },
+    });
+    expect(await collect(readCsv(web))).toEqual(expected);
+    expect(await collect(readCsv(['\uFEFFa\n1\n']))).toEqual([{ a: '1' }]);
+  });
+});
+
+describe('JSON Lines and text lines', () => {
+  it('parses JSON Lines and names a bad line', async () => {
+    expect(parseJsonl('{"a":1}\n\n[2]\r\n"s"')).toEqual([{ a: 1 }, [2], 's']);
+    expect(() => parseJsonl('{"a":1}\n{oops}\n')).toThrow(/parseJsonl: line 2: invalid JSON/);
+    expect(await collect(readJsonl(['{"a":', '1}\n{"a"', ':2}\n']))).toEqual([{ a: 1 }, { a: 2 }]);
+    await expect(collect(readJsonl(['1\n2\n\n{\n']))).rejects.toThrow(/readJsonl: line 4: invalid JSON/);
+  });
+
+  it('splits lines on \\n, \\r\\n and \\r across chunks', async () => {
+    expect(splitLines('a\r\nb\rc\n\nd')).toEqual(['a', 'b', 'c', '', 'd']);
+    const s = new LineSplitter();
+    expect([...s.push('a\r'), ...s.push('\nb'), ...s.end()]).toEqual(['a', 'b']);
+    expect(await collect(readLines(['x\n', '\ny'], { skipEmpty: true }))).toEqual(['x', 'y']);
+  });
+});

@@ -1,0 +1,4 @@
+/** `torch.nn.utils`. */
+export { clipGradNorm_, clipGradValue_ } from './clip-grad.js';
+export type { ClipGradNormOptions, ParamsLike } from './clip-grad.js';
+export { parametersToVector, vectorToParameters } from './convert.js';
