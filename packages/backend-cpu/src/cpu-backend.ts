@@ -162,8 +162,9 @@ export class CpuBackend implements Backend {
     }
   }
 
-  read(buffer: BackendBuffer): Promise<HostArray> {
-    return Promise.resolve(this.#live(buffer).data.slice());
+  read(buffer: BackendBuffer, start = 0, length?: number): Promise<HostArray> {
+    const b = this.#live(buffer);
+    return Promise.resolve(b.data.slice(start, length === undefined ? b.size : start + length));
   }
 
   /** The live array itself (no copy), as the interface allows: copy before keeping it. */

@@ -246,13 +246,13 @@ export class GpuRuntime {
   }
 
   /** Device → host copy of the first `bytes` bytes of `src`; also consumes the error flags. */
-  async read(src: GPUBuffer, bytes: number): Promise<ArrayBuffer> {
+  async read(src: GPUBuffer, bytes: number, srcOffset = 0): Promise<ArrayBuffer> {
     this.check();
     this.counters.reads++;
     const staging = this.#stagingPool.acquire(bytes + FLAGS_BYTES);
     const enc = this.#commandEncoder();
     this.#endPass();
-    if (bytes > 0) enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
+    if (bytes > 0) enc.copyBufferToBuffer(src, srcOffset, staging, 0, bytes);
     enc.copyBufferToBuffer(this.#flags, 0, staging, bytes, FLAGS_BYTES);
     enc.clearBuffer(this.#flags);
     this.flush();

@@ -125,9 +125,14 @@ export class WebGPUBackend implements Backend {
     this.runtime.write(b.gpu, offset * 4, toDevice(b.dtype, data));
   }
 
-  async read(buffer: BackendBuffer): Promise<HostArray> {
+  async read(buffer: BackendBuffer, start = 0, length?: number): Promise<HostArray> {
     const b = this.#live(buffer);
-    const raw = await this.runtime.read(b.gpu, b.size * 4);
+    const n = length ?? b.size - start;
+    if (!Number.isInteger(start) || start < 0 || n < 0 || start + n > b.size) {
+      throw new RangeError(`webgpu backend: read of ${n} elements at ${start} overflows a buffer of ${b.size}`);
+    }
+    // Every element is 4 bytes on the device (bool as u32), so ranges stay copy-aligned.
+    const raw = await this.runtime.read(b.gpu, n * 4, start * 4);
     switch (b.dtype) {
       case 'float32':
         return new Float32Array(raw);
@@ -135,7 +140,7 @@ export class WebGPUBackend implements Backend {
         return new Int32Array(raw);
       default: {
         const words = new Uint32Array(raw);
-        const out = new Uint8Array(b.size);
+        const out = new Uint8Array(n);
         for (let i = 0; i < words.length; i++) out[i] = words[i] !== 0 ? 1 : 0;
         return out;
       }

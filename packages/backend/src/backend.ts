@@ -48,8 +48,8 @@ export interface Backend {
   free(buffer: BackendBuffer): void;
   /** Host → device, into elements [offset, offset + data.length). */
   write(buffer: BackendBuffer, data: HostArray, offset?: number): void;
-  /** Device → host copy of the whole buffer. */
-  read(buffer: BackendBuffer): Promise<HostArray>;
+  /** Device → host copy of elements [start, start + length) (default: the whole buffer). */
+  read(buffer: BackendBuffer, start?: number, length?: number): Promise<HostArray>;
   /** Synchronous read; only where `canReadSync`. May return a view of the live memory: copy before keeping it. */
   readSync?(buffer: BackendBuffer): HostArray;
   /**

@@ -230,8 +230,7 @@ export class Tensor {
   async data(): Promise<HostArray> {
     const storage = this.storage;
     if (isContiguousView(this.shape, this.#strides)) {
-      const all = await storage.backend.read(storage.buffer);
-      return all.slice(this.offset, this.offset + this.numel());
+      return storage.backend.read(storage.buffer, this.offset, this.numel());
     }
     const packed = packContiguous(this);
     try {

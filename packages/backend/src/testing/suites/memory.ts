@@ -85,6 +85,10 @@ export function memorySuite(ctx: SuiteContext): void {
         assertEqual(await readBuffer(b, x), expected, { label: `${dtype} write at the end` });
         const empty = s.alloc(dtype, 0);
         expect((await b.read(empty)).length).toBe(0);
+        // Ranged reads copy only [start, start + length).
+        assertEqual(fromHostArray(dtype, await b.read(x, 3, 7)), expected.slice(3, 10), { label: `${dtype} read of [3, 10)` });
+        assertEqual(fromHostArray(dtype, await b.read(x, 30)), expected.slice(30), { label: `${dtype} read from 30 to the end` });
+        expect((await b.read(x, 5, 0)).length, 'a zero-length ranged read').toBe(0);
       });
     }
 
