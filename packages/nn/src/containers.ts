@@ -46,9 +46,8 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this._moduleEntries()
-      .map(([, m]) => m!)
-      [Symbol.iterator]();
+    const mods = this._moduleEntries().map(([, m]) => m!);
+    return mods[Symbol.iterator]();
   }
 
   /**
@@ -144,9 +143,8 @@ export class ModuleList extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this._moduleEntries()
-      .map(([, m]) => m!)
-      [Symbol.iterator]();
+    const mods = this._moduleEntries().map(([, m]) => m!);
+    return mods[Symbol.iterator]();
   }
 
   protected override _childReprLines(): string[] {

@@ -377,8 +377,8 @@ describe('printing', () => {
     const s = model.summary([2, 3], { dtypes: ['int32'] });
     expect(s).toMatch(/^└─Embedding: 1-1\s+\[2, 3, 4\]\s+40\s+True$/m);
     expect(s).toMatch(/^└─Sequential: 1-2\s+\[2, 3, 4\]\s+--\s+True$/m);
-    expect(s).toMatch(/^│    └─Linear: 2-1\s+\[2, 3, 4\]\s+20\s+True$/m);
-    expect(s).toMatch(/^│    └─ReLU: 2-2\s+\[2, 3, 4\]\s+--\s+--$/m);
+    expect(s).toMatch(/^│ {4}└─Linear: 2-1\s+\[2, 3, 4\]\s+20\s+True$/m);
+    expect(s).toMatch(/^│ {4}└─ReLU: 2-2\s+\[2, 3, 4\]\s+--\s+--$/m);
     expect(s).toContain('Total params: 60');
     expect(() => model.summary([[-1, 2]] as unknown as number[][])).toThrow(/bad input shape/);
     model.dispose();

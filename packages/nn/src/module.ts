@@ -233,6 +233,7 @@ export class Module {
   /** The submodule `target` (a dotted path, `''` for this module). */
   getSubmodule(target: string): Module {
     if (target === '') return this;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the walk starts here
     let mod: Module = this;
     for (const part of target.split('.')) {
       mod.#sync();
@@ -258,7 +259,10 @@ export class Module {
     throw new RuntimeError(`Module [${this._getName()}] is missing the required "forward" function`);
   }
 
-  /** PyTorch's `module(*args)`: forward-pre hooks, `forward`, forward hooks. */
+  /**
+   * PyTorch's `module(*args)`: forward-pre hooks, `forward`, forward hooks. A hook that
+   * returns a replacement output takes ownership of the original (dispose it or keep it).
+   */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
     let a: unknown[] = args;
     for (const hook of [...this.#preHooks.values()]) {

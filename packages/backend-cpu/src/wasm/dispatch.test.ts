@@ -280,6 +280,7 @@ describe('wasm matmul matches the TypeScript kernel', () => {
   it('with transposed operands, batches and a broadcast B', () => {
     checkMatmul(rt, 9, 11, 13, { transA: true });
     checkMatmul(rt, 9, 11, 13, { transB: true });
+    checkMatmul(rt, 70, 301, 43, { transB: true });
     checkMatmul(rt, 20, 30, 10, { transA: true, transB: true });
     checkMatmul(rt, 6, 5, 10, { batch: [3] });
     checkMatmul(rt, 6, 5, 10, { batch: [2, 3], transB: true });

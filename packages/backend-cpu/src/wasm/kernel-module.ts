@@ -488,6 +488,12 @@ function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean): Fun
   return f;
 }
 
+/** Byte lanes of i8x16.shuffle for a 4×4 f32 transpose: interleave lanes 0,1 / 2,3 of a and b, then take halves. */
+const LO_PAIRS = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
+const HI_PAIRS = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
+const LO_HALVES = [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+const HI_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31];
+
 /** Packs column panels [j0, j1) of a K×N B (any strides) into NR-wide, zero-padded panels. */
 function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
   const { NR, KC } = g;
@@ -505,6 +511,10 @@ function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
   const npad = f.local(I32);
   const kcMax = f.local(I32);
   const tmp = f.local(I32);
+  const k0 = f.local(I32);
+  const col: Local[] = [];
+  for (let q = 0; q < NR; q++) col.push(f.local(V128));
+  const t = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
   c.get(N).i32(NR - 1).op('i32.add').i32(-NR).op('i32.and').set(npad);
   c.i32(KC).set(kcMax);
   forRange(c, jr, j0, j1, NR, () => {
@@ -525,7 +535,31 @@ function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
         c.inc(w, 32).inc(src, rsB);
       });
       c.else();
-      forRange(c, k, 0, kc, 1, () => {
+      c.i32(0).set(k0);
+      // B's columns contiguous (B = Wᵀ): transpose 4×4 blocks with shuffles, four k at a time
+      c.get(nr).i32(NR).op('i32.eq').get(rsB).i32(4).op('i32.eq', 'i32.and').if();
+      c.get(kc).i32(~3).op('i32.and').set(k0);
+      forRange(c, k, 0, k0, 4, () => {
+        for (let q = 0; q < NR; q++) {
+          c.get(src);
+          if (q > 0) c.get(csB).i32(q).op('i32.mul', 'i32.add');
+          c.mem('v128.load').set(col[q]!);
+        }
+        for (let half = 0; half < 2; half++) {
+          const [v0, v1, v2, v3] = col.slice(4 * half, 4 * half + 4) as [Local, Local, Local, Local];
+          c.get(v0).get(v1).shuffle(LO_PAIRS).set(t[0]!);
+          c.get(v2).get(v3).shuffle(LO_PAIRS).set(t[1]!);
+          c.get(v0).get(v1).shuffle(HI_PAIRS).set(t[2]!);
+          c.get(v2).get(v3).shuffle(HI_PAIRS).set(t[3]!);
+          for (let kk = 0; kk < 4; kk++) {
+            c.get(w).get(t[kk < 2 ? 0 : 2]!).get(t[kk < 2 ? 1 : 3]!).shuffle(kk % 2 === 0 ? LO_HALVES : HI_HALVES);
+            c.mem('v128.store', kk * 4 * NR + 16 * half);
+          }
+        }
+        c.inc(w, 16 * NR).inc(src, 16);
+      });
+      c.end();
+      forRange(c, k, k0, kc, 1, () => {
         forRange(c, q, 0, nr, 1, () => {
           c.get(w).get(q).i32(2).op('i32.shl', 'i32.add');
           c.get(src).get(q).get(csB).op('i32.mul', 'i32.add').mem('f32.load').mem('f32.store');

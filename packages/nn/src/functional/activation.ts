@@ -42,8 +42,8 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   return tidy(() => where(gt(x, 0), x, mul(expm1(minimum(x, 0)), alpha)));
 }
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_ALPHA = 1.6732632423543772;
+const SELU_SCALE = 1.0507009873554805;
 
 /** `F.selu(x)`. */
 export function selu(x: Tensor): Tensor {

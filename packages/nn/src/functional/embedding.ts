@@ -294,7 +294,7 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
     if (numBags === 0) return zeros([0, d], opts);
     if (total === 0) return zeros([numBags, d], opts);
     const rows = EmbeddingFunction.apply(weight, input, fnOpts) as Tensor; // [total, d]
-    let keep: Tensor | null = null;
+    let keep: Tensor | null;
     if (mode === 'max') keep = paddingIdx === null ? null : ne(input, paddingIdx);
     else {
       keep = paddingIdx === null ? null : cast(ne(input, paddingIdx), weight.dtype);

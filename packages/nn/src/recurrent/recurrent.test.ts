@@ -1,4 +1,4 @@
-import { gradcheck } from '@torchlet/autograd';
+import { gradcheck, noGrad } from '@torchlet/autograd';
 import { getBackend } from '@torchlet/backend';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
@@ -335,15 +335,18 @@ describe('RNN / GRU / LSTM modules', () => {
     const m = new GRU(4, 6, { numLayers: 2, bidirectional: true });
     const x = torch.randn([7, 3, 4]);
     const before = torch.memoryStats();
-    const [o, h] = torch.noGrad(() => m.call(x));
+    const [o, h] = noGrad(() => m.call(x));
     expect(o.requiresGrad).toBe(false);
     o.dispose();
     h.dispose();
     const [o2, h2] = m.call(x);
-    const loss = torch.add(torch.sum(o2), torch.sum(h2));
+    const loss = torch.tidy(() => torch.add(torch.sum(o2), torch.sum(h2)));
     loss.backward();
     for (const t of [loss, o2, h2]) t.dispose();
-    for (const p of m.parameters()) p.grad = null;
+    for (const p of m.parameters()) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
     const after = torch.memoryStats();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveStorages).toBe(before.liveStorages);

@@ -3,8 +3,9 @@ import { cpuKernelsWorkload } from './cpu-kernels.js';
 import { dataloaderWorkload } from './dataloader.js';
 import { elementwiseWorkload } from './elementwise.js';
 import { matmulWorkload } from './matmul.js';
+import { recurrentWorkloads } from './recurrent.js';
 import type { Workload } from './workload.js';
 
-export const WORKLOADS: readonly Workload[] = [matmulWorkload, elementwiseWorkload, cpuKernelsWorkload, dataloaderWorkload];
+export const WORKLOADS: readonly Workload[] = [matmulWorkload, elementwiseWorkload, cpuKernelsWorkload, dataloaderWorkload, ...recurrentWorkloads];
 
 export type { Workload, WorkloadContext } from './workload.js';
