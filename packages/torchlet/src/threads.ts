@@ -1,0 +1,2 @@
+/** `torch.setNumThreads(n)` / `torch.getNumThreads()`: the CPU backend's worker threads. */
+export { getNumThreads, setNumThreads } from '@torchlet/backend-cpu';
