@@ -5,7 +5,6 @@
  */
 import {
   RuntimeError,
-  add,
   alias,
   cast,
   clone,
@@ -24,6 +23,7 @@ import {
 } from '@torchlet/tensor';
 import { AccumulateGrad, Node, edgeOf, metaOf, setHistory, type BackwardContext, type Edge, type GraphNode, type GradHook, type TensorInfo } from './graph.js';
 import { isAnomalyEnabled, withRecording } from './mode.js';
+import { RowSparseTensor, addGradients } from './sparse.js';
 
 export interface BackwardOptions {
   /** Keep the saved tensors so the graph can be differentiated again (default: createGraph). */
@@ -55,6 +55,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 
 /** A tensor with its own, unshared, contiguous storage holding `g` (consumes `g`). */
 function ownedGrad(g: Tensor): Tensor {
+  if (g instanceof RowSparseTensor) return g;
   const s = g.storage;
   if (g.isContiguous() && g.offset === 0 && s.refCount === 1 && s.buffer.size === g.numel()) return g;
   const c = clone(g);
@@ -85,7 +86,7 @@ function accumulateInto(t: Tensor, g: Tensor): void {
     t.grad = keep(ownedGrad(g));
     return;
   }
-  const s = add(old, g);
+  const s = addGradients(old, g);
   g.dispose();
   t.grad = keep(ownedGrad(s));
   old.dispose();
@@ -268,7 +269,7 @@ function execute(
     const prev = buf[e.nr];
     if (!prev) buf[e.nr] = g;
     else {
-      buf[e.nr] = add(prev, g);
+      buf[e.nr] = addGradients(prev, g);
       prev.dispose();
       g.dispose();
     }
@@ -277,11 +278,11 @@ function execute(
   const capture = (n: GraphNode, nr: number, g: Tensor): void => {
     for (const c of captures?.get(n) ?? []) {
       if (c.nr !== nr) continue;
-      const own = alias(g);
+      const own = g instanceof RowSparseTensor ? g.clone() : alias(g);
       const prev = results![c.index];
       if (!prev) results![c.index] = own;
       else {
-        results![c.index] = add(prev, own);
+        results![c.index] = addGradients(prev, own);
         prev.dispose();
         own.dispose();
       }
@@ -373,7 +374,7 @@ function runNode(
     const hooks = n.hooks?.[nr];
     if (hooks) g = buf[nr] = runHooks(hooks, g);
     const kept = n.retained?.[nr];
-    if (kept && !kept.isDisposed && kept.gradFn === n) accumulateInto(kept, alias(g));
+    if (kept && !kept.isDisposed && kept.gradFn === n) accumulateInto(kept, g instanceof RowSparseTensor ? g.clone() : alias(g));
     capture?.(n, nr, g);
   }
   if (!mustRun.has(n)) return;
@@ -382,6 +383,8 @@ function runNode(
   const ctx = new Context(n, createGraph, needs);
   const grads = tidy(() => {
     const gradOutputs = buf.map((g, nr) => {
+      // Only leaves take row-sparse gradients; an op's backward gets the dense value.
+      if (g instanceof RowSparseTensor) return g.toDense();
       if (g || !n.differentiableOutputs[nr]) return g;
       const o = n.outputs[nr]!;
       return zeros(o.shape, { dtype: o.dtype, device: o.device });

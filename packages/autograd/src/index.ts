@@ -56,6 +56,8 @@ export { backwardName, defineDerivatives, derivativeNames, getDerivative } from 
 export type { Derivative, SaveSpec } from './derivatives/index.js';
 export type { BackwardContext, TensorInfo } from './graph.js';
 export { logaddexp } from './functions/logaddexp.js';
+export { RowSparseTensor, addGradients, denseGrad, isRowSparse } from './sparse.js';
+export type { Layout, RowSparseGrad } from './sparse.js';
 
 /** PyTorch-shaped namespace: `autograd.grad`, `autograd.Function`, `autograd.gradcheck` … */
 export const autograd = {

@@ -19,6 +19,7 @@ import { CpuBuffer } from './buffer.js';
 import * as elementwise from './kernels/elementwise.js';
 import * as fusedKernels from './kernels/fused.js';
 import * as recurrentKernels from './kernels/recurrent.js';
+import * as embeddingBagKernels from './kernels/embedding-bag.js';
 import * as indexing from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
 import { random } from './kernels/random.js';
@@ -85,9 +86,10 @@ export class CpuBackend implements Backend {
     const rt = runtime;
     this.fused =
       rt === null
-        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax, ...recurrentKernels }
+        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax, ...recurrentKernels, ...embeddingBagKernels }
         : {
             ...recurrentKernels,
+            ...embeddingBagKernels,
             softmax: (x, axis, out) => {
               if (!wasm.softmax(rt, false, x, axis, out)) fusedKernels.softmax(x, axis, out);
             },

@@ -16,10 +16,12 @@ import {
 } from '@torchlet/backend';
 import { deviceBytes, WebGPUBuffer } from './buffer.js';
 import * as elementwise from './kernels/elementwise.js';
+import * as embeddingBagKernels from './kernels/embedding-bag.js';
 import { logSoftmax, softmax } from './kernels/fused.js';
 import * as indexing from './kernels/indexing.js';
 import { matmul } from './kernels/matmul.js';
 import { random } from './kernels/random.js';
+import * as recurrent from './kernels/recurrent.js';
 import { argReduce, reduce, scan } from './kernels/reduce.js';
 import { sort } from './kernels/sort.js';
 import type { PoolStats } from './pool.js';
@@ -72,10 +74,48 @@ export class WebGPUBackend implements Backend {
     this.#ownsDevice = options.ownsDevice ?? false;
     const rt = this.runtime;
     // Arrow functions: the op library may call them with `this` bound to `fused`.
-    this.fused = {
+    const fused: Partial<FusedKernels> = {
       softmax: (x, axis, out) => softmax(rt, x, axis, out, false),
       logSoftmax: (x, axis, out) => logSoftmax(rt, x, axis, out),
+      gruCell: (gx, gh, bhh, h, hOut, ws) => recurrent.gruCell(rt, gx, gh, bhh, h, hOut, ws),
+      gruCellBackward: (dh, dOut, dhRec, ws, h, dgx, dgh) => recurrent.gruCellBackward(rt, dh, dOut, dhRec, ws, h, dgx, dgh),
+      lstmCell: (gx, gh, bhh, c, cOut, hOut, ws) => recurrent.lstmCell(rt, gx, gh, bhh, c, cOut, hOut, ws),
+      lstmCellBackward: (dh, dOut, dhRec, dc, ws, dgates) => recurrent.lstmCellBackward(rt, dh, dOut, dhRec, dc, ws, dgates),
+      embeddingBag: (weight, indices, offsets, psw, mode, paddingIdx, out) =>
+        embeddingBagKernels.embeddingBag(rt, weight, indices, offsets, psw, mode, paddingIdx, out),
+      embeddingBagBackwardSparse: (gradOut, indices, offsets, psw, mode, paddingIdx, values) =>
+        embeddingBagKernels.embeddingBagBackwardSparse(rt, gradOut, indices, offsets, psw, mode, paddingIdx, values),
     };
+    // A whole SRU layer-direction binds up to 12 storage buffers: declared only where the
+    // device allows that many (elsewhere the op library composes primitives).
+    if (device.limits.maxStorageBuffersPerShaderStage >= 12) {
+      fused.sruSequence = (u, x, vc, b, c0, batchSizes, reverse, h, cN, ws) =>
+        this.#withSteps(batchSizes, (steps) => recurrent.sruSequence(rt, u, x, vc, b, c0, steps, batchSizes.length, reverse, h, cN, ws));
+      fused.sruSequenceBackward = (dh, dcN, u, x, vc, ws, batchSizes, reverse, du, dx, dvc, db, dc0) =>
+        this.#withSteps(batchSizes, (steps) =>
+          recurrent.sruSequenceBackward(rt, dh, dcN, u, x, vc, ws, steps, batchSizes.length, reverse, du, dx, dvc, db, dc0),
+        );
+    }
+    this.fused = fused;
+  }
+
+  /** Runs `fn` with a device copy of the step layout [row offset of each step…, batch size of each step…]. */
+  #withSteps(batchSizes: readonly number[], fn: (steps: TensorView) => void): void {
+    const T = batchSizes.length;
+    const host = new Int32Array(Math.max(1, 2 * T));
+    let o = 0;
+    for (let t = 0; t < T; t++) {
+      host[t] = o;
+      host[T + t] = batchSizes[t]!;
+      o += batchSizes[t]!;
+    }
+    const buffer = this.alloc('int32', host.length);
+    try {
+      this.write(buffer, host);
+      fn({ buffer, dtype: 'int32', shape: [host.length], strides: [1], offset: 0 });
+    } finally {
+      this.free(buffer);
+    }
   }
 
   // ---- memory -------------------------------------------------------------------------

@@ -95,6 +95,42 @@ export interface FusedKernels {
     db: TensorView,
     dc0: TensorView,
   ): void;
+
+  // ---- embedding bags (nn's `embeddingBag` op; the fastText path) ----
+
+  /**
+   * `embedding_bag` forward for modes `'sum'` and `'mean'`: `weight` [N, D] (any strides),
+   * `indices` [T] and `offsets` [B] contiguous int32 (bag b spans `[offsets[b], offsets[b + 1])`,
+   * the last bag ends at T), `perSampleWeights` [T] or null (multiplies each row; sum only),
+   * entries equal to `paddingIdx` (−1: none) left out. Writes `out` [B, D] (contiguous): the
+   * sum of each bag's rows, or their mean over the kept entries (zeros for an empty bag).
+   * Indices are assumed in range (the op checks them).
+   */
+  embeddingBag(
+    weight: TensorView,
+    indices: TensorView,
+    offsets: TensorView,
+    perSampleWeights: TensorView | null,
+    mode: 'sum' | 'mean',
+    paddingIdx: number,
+    out: TensorView,
+  ): void;
+  /**
+   * The row-sparse weight gradient of `embeddingBag`: one row per entry of `indices`,
+   * `values[i] = gradOut[bag(i)] · s_i` with s_i = `perSampleWeights[i]` (sum), 1/(kept
+   * entries of the bag) (mean), and 0 for padding entries. `gradOut` [B, D] any strides,
+   * `values` [T, D] contiguous. The gradient is `(indices, values)`; its dense form is
+   * `zeros([N, D]).index_add_(0, indices, values)`.
+   */
+  embeddingBagBackwardSparse(
+    gradOut: TensorView,
+    indices: TensorView,
+    offsets: TensorView,
+    perSampleWeights: TensorView | null,
+    mode: 'sum' | 'mean',
+    paddingIdx: number,
+    values: TensorView,
+  ): void;
 }
 
 export type FusedKernelName = keyof FusedKernels;

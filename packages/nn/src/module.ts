@@ -415,7 +415,7 @@ export class Module {
         p.grad = null;
         g.dispose();
       } else {
-        noGrad(() => zero_(g));
+        noGrad(() => (g.isSparse ? g.zero_() : zero_(g)));
       }
     }
   }

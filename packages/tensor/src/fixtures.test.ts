@@ -1,86 +1,36 @@
 /**
  * Parity with real PyTorch for every fixture case of the tensor core (`config.group ===
- * 'tensor'`): each case's `config.call` (the exact PyTorch expression) has one Torchlet
- * equivalent in TABLE, keyed by case name. Inputs `in.*` are loaded as tensors and every
- * `out.*` is compared with the case's rtol/atol. Gradients (`grad.*`) are checked by
- * @torchlet/autograd. Missing fixtures and cases without a table entry fail, never skip.
+ * 'tensor'`), on every device: each case's `config.call` (the exact PyTorch expression) has
+ * one Torchlet equivalent in `TENSOR_FIXTURES` (fixture-table.ts), keyed by case name. Inputs
+ * `in.*` are loaded as tensors on the device under test and every `out.*` is compared with
+ * the case's rtol/atol. Gradients (`grad.*`) are checked by @torchlet/autograd. Missing
+ * fixtures and cases without a table entry fail, never skip. The suite runs on 'cpu' and,
+ * when an adapter exists, on 'webgpu' (REQUIRE_WEBGPU=1 makes a missing adapter a failure).
  */
+import type { DeviceName } from '@torchlet/backend';
+import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
-import { describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
+import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
 import * as torch from './index.js';
 import type { DType, Tensor } from './index.js';
 
-type Inputs = Record<string, Tensor>;
-type Outputs = Record<string, Tensor>;
-
-const output = (t: Tensor): Outputs => ({ output: t });
-
-/** PyTorch `config.call` → Torchlet, by case name. */
-const TABLE: Record<string, { call: string; run: (i: Inputs) => Outputs }> = {
-  add_broadcast: { call: 'a + b', run: ({ a, b }) => output(torch.add(a!, b!)) },
-  mul_broadcast: { call: 'a * b', run: ({ a, b }) => output(torch.mul(a!, b!)) },
-  div: { call: 'a / b', run: ({ a, b }) => output(torch.div(a!, b!)) },
-  pow: { call: 'a ** b', run: ({ a, b }) => output(torch.pow(a!, b!)) },
-  exp: { call: 'torch.exp(x)', run: ({ x }) => output(torch.exp(x!)) },
-  tanh: { call: 'torch.tanh(x)', run: ({ x }) => output(torch.tanh(x!)) },
-  sigmoid: { call: 'torch.sigmoid(x)', run: ({ x }) => output(torch.sigmoid(x!)) },
-  relu: { call: 'torch.relu(x)', run: ({ x }) => output(torch.relu(x!)) },
-  abs: { call: 'torch.abs(x)', run: ({ x }) => output(torch.abs(x!)) },
-  sin: { call: 'torch.sin(x)', run: ({ x }) => output(torch.sin(x!)) },
-  cos: { call: 'torch.cos(x)', run: ({ x }) => output(torch.cos(x!)) },
-  neg: { call: 'torch.neg(x)', run: ({ x }) => output(torch.neg(x!)) },
-  log: { call: 'torch.log(x)', run: ({ x }) => output(torch.log(x!)) },
-  sqrt: { call: 'torch.sqrt(x)', run: ({ x }) => output(torch.sqrt(x!)) },
-  clamp: { call: 'x.clamp(-0.5, 0.7)', run: ({ x }) => output(x!.clamp(-0.5, 0.7)) },
-  sum_dim: { call: 'x.sum(dim=1)', run: ({ x }) => output(x!.sum(1)) },
-  sum_keepdim: { call: 'x.sum(dim=(0, 2), keepdim=True)', run: ({ x }) => output(x!.sum([0, 2], { keepdim: true })) },
-  mean: { call: 'x.mean(dim=-1)', run: ({ x }) => output(x!.mean(-1)) },
-  var_unbiased: { call: 'x.var(dim=1)', run: ({ x }) => output(x!.var(1)) },
-  max_dim: {
-    call: "dict(zip(('values', 'indices'), x.max(dim=1)))",
-    run: ({ x }) => {
-      const { values, indices } = x!.max(1);
-      return { values, indices };
-    },
-  },
-  argmax: { call: 'x.argmax(dim=-1)', run: ({ x }) => output(x!.argmax(-1)) },
-  logsumexp: { call: 'torch.logsumexp(x, dim=1)', run: ({ x }) => output(torch.logsumexp(x!, 1)) },
-  matmul_2d: { call: 'torch.matmul(input, other)', run: ({ input, other }) => output(torch.matmul(input!, other!)) },
-  matmul_batched_broadcast: { call: 'torch.matmul(input, other)', run: ({ input, other }) => output(torch.matmul(input!, other!)) },
-  matmul_vec: { call: 'torch.matmul(input, other)', run: ({ input, other }) => output(torch.matmul(input!, other!)) },
-  bmm: { call: 'torch.bmm(input, mat2)', run: ({ input, mat2 }) => output(torch.bmm(input!, mat2!)) },
-  transpose_contiguous: {
-    call: 'x.transpose(0, 2).contiguous() * 2',
-    run: ({ x }) => output(torch.mul(torch.contiguous(torch.transpose(x!, 0, 2)), 2)),
-  },
-  permute: { call: 'x.permute(2, 0, 1) * 1.5', run: ({ x }) => output(torch.mul(torch.permute(x!, 2, 0, 1), 1.5)) },
-  expand: { call: 'x.expand(3, 4, 5) * 1.0', run: ({ x }) => output(torch.mul(torch.expand(x!, 3, 4, 5), 1.0)) },
-  slice_step: {
-    call: 'x[1:, ::2] * 1.0',
-    run: ({ x }) => output(torch.mul(torch.slice(torch.slice(x!, 0, 1, null, null), 1, null, null, 2), 1.0)),
-  },
-  cat: { call: 'torch.cat([a, b], dim=1)', run: ({ a, b }) => output(torch.cat([a!, b!], 1)) },
-  stack: { call: 'torch.stack([a, b], dim=0)', run: ({ a, b }) => output(torch.stack([a!, b!], 0)) },
-  where: { call: 'torch.where(x > 0, x, y)', run: ({ x, y }) => output(torch.where(torch.gt(x!, 0), x!, y!)) },
-  gather: { call: 'torch.gather(x, 1, index)', run: ({ x, index }) => output(torch.gather(x!, 1, index!)) },
-  index_select: { call: 'torch.index_select(x, 0, index)', run: ({ x, index }) => output(torch.indexSelect(x!, 0, index!)) },
-  cdist: { call: 'torch.cdist(x1, x2)', run: ({ x1, x2 }) => output(torch.cdist(x1!, x2!)) },
-  cumsum: { call: 'torch.cumsum(x, dim=1)', run: ({ x }) => output(torch.cumsum(x!, 1)) },
-  norm: { call: 'torch.linalg.vector_norm(x, dim=1)', run: ({ x }) => output(torch.linalg.vectorNorm(x!, { dim: 1 })) },
-};
+const env = await openTestDevices();
+afterAll(() => env.close());
 
 const isTensorCase = (c: FixtureCase): boolean => c.kind === 'op' && c.config.group === 'tensor';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(isTensorCase) : [];
 
 const FIXTURE_DTYPE: Record<FixtureTensor['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
 
-function load(t: FixtureTensor): Tensor {
-  return torch.tensor(t.data, { shape: t.shape, dtype: FIXTURE_DTYPE[t.dtype] });
+function load(t: FixtureTensor, device: DeviceName): Tensor {
+  return torch.tensor(t.data, { shape: t.shape, dtype: FIXTURE_DTYPE[t.dtype], device });
 }
 
 /** Mismatch descriptions (empty when `actual` matches `expected` within tolerance). */
-async function compare(name: string, actual: Tensor, expected: FixtureTensor, rtol: number, atol: number): Promise<string[]> {
+async function compare(name: string, actual: Tensor, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> {
   const wantDType = FIXTURE_DTYPE[expected.dtype];
+  if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
   if (actual.dtype !== wantDType) return [`${name}: dtype ${actual.dtype}, expected ${wantDType}`];
   if (actual.shape.join(',') !== expected.shape.join(',')) {
     return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
@@ -109,21 +59,25 @@ describe('PyTorch fixtures, tensor group', () => {
     expect(changed, 'cases whose PyTorch call differs from the table (update the entry)').toEqual([]);
   });
 
+  if (env.skipReason) test.skip(`on webgpu: ${env.skipReason}`, () => {});
+});
+
+describe.each(env.devices)('PyTorch fixtures, tensor group on %s', (device) => {
   test.each(cases.map((c) => [c.name, c.config.call as string]))('%s: %s', async (name) => {
     const entry = TABLE[name];
     if (!entry) throw new Error(`no table entry for fixture case '${name}'`);
     const c = loadCase(name);
     const before = torch.memoryStats();
     const inputs: Inputs = {};
-    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('in.')) inputs[key.slice(3)] = load(t);
+    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('in.')) inputs[key.slice(3)] = load(t, device);
     let outputs: Outputs = {};
     try {
-      outputs = torch.tidy(() => entry.run(inputs));
+      outputs = torch.tidy(() => entry.run(inputs, { device }));
       const expectedKeys = Object.keys(c.t).filter((k) => k.startsWith('out.')).map((k) => k.slice(4)).sort();
       expect(Object.keys(outputs).sort()).toEqual(expectedKeys);
       const problems: string[] = [];
-      for (const key of expectedKeys) problems.push(...(await compare(key, outputs[key]!, c.t[`out.${key}`]!, c.rtol, c.atol)));
-      expect(problems, `${name} (${c.config.call}) differs from PyTorch (rtol ${c.rtol}, atol ${c.atol})`).toEqual([]);
+      for (const key of expectedKeys) problems.push(...(await compare(key, outputs[key]!, c.t[`out.${key}`]!, c.rtol, c.atol, device)));
+      expect(problems, `${name} (${c.config.call}) differs from PyTorch on ${device} (rtol ${c.rtol}, atol ${c.atol})`).toEqual([]);
     } finally {
       for (const t of Object.values(outputs)) t.dispose();
       for (const t of Object.values(inputs)) t.dispose();

@@ -6,6 +6,7 @@
  */
 import type { TensorView } from '@torchlet/backend';
 import { dataOf } from '../buffer.js';
+import { wasmGruCell, wasmLstmCell } from './recurrent-wasm.js';
 
 type Arr = Float32Array | Float64Array;
 
@@ -35,6 +36,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 // ---- GRU ------------------------------------------------------------------------------------
 
 export function gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): void {
+  if (wasmGruCell(gx, gh, bhh, h, hOut, ws)) return;
   const op = 'gruCell';
   const R = h.shape[0]!;
   const H = h.shape[1]!;
@@ -137,6 +139,7 @@ export function lstmCell(
   hOut: TensorView,
   ws: TensorView | null,
 ): void {
+  if (wasmLstmCell(gx, gh, bhh, c, cOut, hOut, ws)) return;
   const op = 'lstmCell';
   const R = c.shape[0]!;
   const H = c.shape[1]!;

@@ -6,7 +6,8 @@
  * does (and scaling by inverse frequency for `scaleGradByFreq`). Bags reduce the looked-up
  * rows with `indexAdd` (sum, mean) or a dense gather + `max` (max mode).
  */
-import { Function, noGrad, type FunctionCtx } from '@torchlet/autograd';
+import { Function, RowSparseTensor, noGrad, type FunctionCtx } from '@torchlet/autograd';
+import { embeddingBagSumMean } from './embedding-bag-op.js';
 import {
   DTypeError,
   DeviceError,
@@ -14,7 +15,9 @@ import {
   ShapeError,
   ValueError,
   add,
+  alias,
   cast,
+  contiguous,
   clampMin,
   cumsum,
   div,
@@ -48,9 +51,11 @@ interface EmbeddingCtx {
   numWeights: number;
   paddingIdx: number | null;
   scaleGradByFreq: boolean;
+  /** Return a row-sparse weight gradient (`RowSparseTensor`) instead of a dense one. */
+  sparse?: boolean;
 }
 
-/** The lookup as one autograd node: backward is a dense `indexAdd`, zero at `paddingIdx`. */
+/** The lookup as one autograd node: backward is a dense `indexAdd` (or the rows as a row-sparse gradient), zero at `paddingIdx`. */
 class EmbeddingFunction extends Function {
   static override forward(ctx: FunctionCtx, weight: Tensor, indices: Tensor, opts: EmbeddingCtx): Tensor {
     ctx.saveForBackward(indices);
@@ -72,6 +77,7 @@ class EmbeddingFunction extends Function {
         const counts = indexAdd(zeros([opts.numWeights], { dtype: g.dtype, device: g.device }), 0, flat, ones([flat.numel()], { dtype: g.dtype, device: g.device }));
         rows = div(rows, unsqueeze(indexSelect(counts, 0, flat), 1));
       }
+      if (opts.sparse) return [new RowSparseTensor(alias(flat), rows === g ? alias(rows) : rows, [opts.numWeights, d]), null, null];
       const gw = indexAdd(zeros([opts.numWeights, d], { dtype: g.dtype, device: g.device }), 0, flat, rows);
       return [gw, null, null];
     });
@@ -126,7 +132,10 @@ export interface EmbeddingOptions {
   normType?: number;
   /** Scale gradients by the inverse frequency of each index in the batch. */
   scaleGradByFreq?: boolean;
-  /** Row-sparse gradient for `weight` (currently computed dense). */
+  /**
+   * Row-sparse gradient for `weight`: `weight.grad` becomes a `RowSparseTensor` holding only
+   * the looked-up rows (SGD, Adagrad and SparseAdam update just those rows).
+   */
   sparse?: boolean;
 }
 
@@ -137,7 +146,7 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   const paddingIdx = normalizePaddingIdx(options.paddingIdx, n);
   checkIndices('embedding', input, n);
   if (options.maxNorm !== null && options.maxNorm !== undefined) embeddingRenorm_(weight, input, options.maxNorm, options.normType ?? 2);
-  return EmbeddingFunction.apply(weight, input, { numWeights: n, paddingIdx, scaleGradByFreq: options.scaleGradByFreq ?? false });
+  return EmbeddingFunction.apply(weight, input, { numWeights: n, paddingIdx, scaleGradByFreq: options.scaleGradByFreq ?? false, sparse: options.sparse ?? false });
 }
 
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
@@ -231,13 +240,21 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
   }
   checkIndices('embedding_bag', input, n);
   if (options.maxNorm !== null && options.maxNorm !== undefined) embeddingRenorm_(weight, input, options.maxNorm, options.normType ?? 2);
-  const fnOpts = { numWeights: n, paddingIdx, scaleGradByFreq: options.scaleGradByFreq ?? false };
+  const fnOpts = { numWeights: n, paddingIdx, scaleGradByFreq: options.scaleGradByFreq ?? false, sparse: options.sparse ?? false };
+  // Sum and mean without gradient scaling take the one-node `embeddingBag` op (fused kernels where the backend has them).
+  const useOp = mode !== 'max' && !fnOpts.scaleGradByFreq && (!psw || psw.dtype === weight.dtype);
+  const opAttrs = { mode: mode as 'sum' | 'mean', paddingIdx: paddingIdx ?? -1, sparse: fnOpts.sparse };
 
   return tidy(() => {
     const d = weight.shape[1]!;
     const opts = { dtype: weight.dtype, device: weight.device };
     if (input.ndim === 2) {
       const [b, l] = input.shape as [number, number];
+      if (useOp && b > 0) {
+        const starts = new Int32Array(b);
+        for (let i = 0; i < b; i++) starts[i] = i * l;
+        return embeddingBagSumMean(weight, reshape(input, [-1]), fromHost(starts, [b], 'int32', input.device), psw ? reshape(psw, [-1]) : null, opAttrs);
+      }
       const rows = EmbeddingFunction.apply(weight, input, fnOpts) as Tensor; // [b, l, d]
       const keepMask = paddingIdx === null ? null : ne(input, paddingIdx);
       if (mode === 'max') {
@@ -274,15 +291,20 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
         if (off[i]! > total) throw new ValueError(`offsets[-1] can not be greater than input's length (${total}), but got offsets[-1] of ${off[i]}`);
         if (i > 0 && off[i]! < off[i - 1]!) throw new ValueError(`embedding_bag: offsets must be non-decreasing (offsets[${i}] = ${off[i]} < offsets[${i - 1}] = ${off[i - 1]})`);
       }
-      hostBags = new Int32Array(total);
-      for (let b = 0; b < numBags; b++) {
-        const end = b + 1 < off.length ? off[b + 1]! : total;
-        for (let i = off[b]!; i < Math.min(end, total); i++) hostBags[i] = b;
-      }
       if (options.includeLastOffset && off[numBags]! < total) {
         // Entries past the last offset belong to no bag.
         const used = off[numBags]!;
         return embeddingBag(slice(input, 0, 0, used), weight, { ...options, offsets: offsets!, perSampleWeights: psw ? slice(psw, 0, 0, used) : null, maxNorm: null });
+      }
+      if (useOp) {
+        if (numBags === 0) return zeros([0, d], opts);
+        const starts = offsets!.shape[0] === numBags ? offsets! : slice(offsets!, 0, 0, numBags);
+        return embeddingBagSumMean(weight, input.isContiguous() ? input : contiguous(input), starts.isContiguous() ? starts : contiguous(starts), psw, opAttrs);
+      }
+      hostBags = new Int32Array(total);
+      for (let b = 0; b < numBags; b++) {
+        const end = b + 1 < off.length ? off[b + 1]! : total;
+        for (let i = off[b]!; i < Math.min(end, total); i++) hostBags[i] = b;
       }
       bagIdx = fromHost(hostBags, [total], 'int32', input.device);
     } else {
@@ -292,6 +314,10 @@ export function embeddingBag(input: Tensor, weight: Tensor, options: EmbeddingBa
       bagIdx = cast(cumsum(slice(marks, 0, 0, total), 0), 'int32');
     }
     if (numBags === 0) return zeros([0, d], opts);
+    if (useOp) {
+      const starts = offsets!.shape[0] === numBags ? offsets! : slice(offsets!, 0, 0, numBags);
+      return embeddingBagSumMean(weight, input.isContiguous() ? input : contiguous(input), starts.isContiguous() ? starts : contiguous(starts), psw, opAttrs);
+    }
     if (total === 0) return zeros([numBags, d], opts);
     const rows = EmbeddingFunction.apply(weight, input, fnOpts) as Tensor; // [total, d]
     let keep: Tensor | null;

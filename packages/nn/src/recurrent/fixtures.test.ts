@@ -69,7 +69,9 @@ function rnnEntry(): Entry {
         (x as PackedSequence).dispose();
         output = padded;
       } else output = out;
-      return isLstm ? { output, h_n: (hn as [Tensor, Tensor])[0], c_n: (hn as [Tensor, Tensor])[1] } : { output, h_n: hn as Tensor };
+      const res: Outputs = { output, h_n: isLstm ? (hn as [Tensor, Tensor])[0] : (hn as Tensor) };
+      if (isLstm) res.c_n = (hn as [Tensor, Tensor])[1];
+      return res;
     },
   };
 }
@@ -81,7 +83,7 @@ function cellEntry(): Entry {
       if (c.module === 'GRUCell') return new GRUCell(c.input_size, c.hidden_size, { bias: c.bias });
       return new LSTMCell(c.input_size, c.hidden_size, { bias: c.bias });
     },
-    run: (m, { input, h0, c0 }, c) => {
+    run: (m, { input, h0, c0 }, c): Outputs => {
       if (c.module === 'LSTMCell') {
         const [h1, c1] = (m as LSTMCell).call(input!, [h0!, c0!]);
         return { h1, c1 };

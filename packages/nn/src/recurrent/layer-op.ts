@@ -23,9 +23,10 @@
  *
  * Double backward through this op is not supported (as with PyTorch's cuDNN RNN).
  */
-import { defineDerivatives, noGrad, type BackwardContext } from '@torchlet/autograd';
+import { defineDerivatives, isGradEnabled, noGrad, type BackwardContext } from '@torchlet/autograd';
 import type { Backend, TensorView } from '@torchlet/backend';
 import {
+  RuntimeError,
   add,
   allocTensor,
   copy_,
@@ -68,7 +69,7 @@ export function inputIndex(attrs: RecurrentLayerAttrs): { bhh: number; c0: numbe
   let k = 3;
   const bhh = attrs.hasBias ? k++ : -1;
   const c0 = attrs.mode === 'lstm' ? k++ : -1;
-  const whr = attrs.hasProj ? k++ : -1;
+  const whr = attrs.hasProj ? k : -1;
   return { bhh, c0, whr };
 }
 
@@ -344,7 +345,15 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   return [out, hState, cState ?? empty0(gx), ws, hPrev, hTilde];
 }
 
+/** Under `createGraph` the backward would have to be differentiable itself: refuse, like PyTorch's cuDNN RNN. */
+export function refuseDoubleBackward(op: string): void {
+  if (isGradEnabled()) {
+    throw new RuntimeError(`${op}: double backward (createGraph) is not supported; its backward is a fused backpropagation through time`);
+  }
+}
+
 function backward(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+  refuseDoubleBackward('recurrentLayer');
   return noGrad(() => backwardImpl(ctx, grads));
 }
 

@@ -63,6 +63,8 @@ function invert(order: readonly number[]): number[] {
  */
 export class PackedSequence {
   readonly batchSizesArray: readonly number[];
+  /** `sortedIndices` on the host (it may live on a device that cannot read synchronously). */
+  readonly #order: readonly number[] | null;
 
   constructor(
     /** [sum(batchSizes), *] — the steps' rows, one after another. */
@@ -71,6 +73,8 @@ export class PackedSequence {
     readonly batchSizes: Tensor,
     readonly sortedIndices: Tensor | null = null,
     readonly unsortedIndices: Tensor | null = null,
+    /** `sortedIndices` as numbers, when the caller has them (packing does). */
+    sortedOrder?: readonly number[],
   ) {
     if (batchSizes.device !== 'cpu' || batchSizes.ndim !== 1) {
       throw new ValueError('batch_sizes should always be on CPU. Instances of PackedSequence should never be created manually. They should be instantiated by functions like pack_sequence and pack_padded_sequences in nn.utils.rnn.');
@@ -80,7 +84,8 @@ export class PackedSequence {
     if (data.ndim < 1 || data.shape[0] !== total) {
       throw new ShapeError(`PackedSequence: data has ${data.shape[0] ?? 0} rows, but batch_sizes sum to ${total}`);
     }
-    if (sortedIndices && !unsortedIndices) this.unsortedIndices = int32(invert(Array.from(sortedIndices.dataSync(), Number)), sortedIndices.device);
+    this.#order = sortedIndices ? (sortedOrder ?? Array.from(sortedIndices.dataSync(), Number)) : null;
+    if (sortedIndices && !unsortedIndices) this.unsortedIndices = int32(invert(this.#order!), sortedIndices.device);
   }
 
   /** The batch size (the first step's). */
@@ -90,7 +95,7 @@ export class PackedSequence {
 
   /** `sorted_indices` as numbers (identity when null). */
   sortedOrder(): number[] {
-    if (this.sortedIndices) return Array.from(this.sortedIndices.dataSync(), Number);
+    if (this.#order) return [...this.#order];
     return Array.from({ length: this.batchSize }, (_, i) => i);
   }
 
@@ -111,6 +116,7 @@ export class PackedSequence {
       this.batchSizes.clone(),
       this.sortedIndices ? this.sortedIndices.clone() : null,
       this.unsortedIndices ? this.unsortedIndices.clone() : null,
+      this.#order ?? undefined,
     );
   }
 
@@ -121,6 +127,7 @@ export class PackedSequence {
       this.batchSizes.clone(),
       this.sortedIndices ? this.sortedIndices.to(device) : null,
       this.unsortedIndices ? this.unsortedIndices.to(device) : null,
+      this.#order ?? undefined,
     );
   }
 
@@ -192,7 +199,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   });
   const sortedIndices = enforceSorted ? null : int32(order, input.device);
   const unsortedIndices = enforceSorted ? null : int32(invert(order), input.device);
-  return new PackedSequence(data, int32(batchSizes, 'cpu'), sortedIndices, unsortedIndices);
+  return new PackedSequence(data, int32(batchSizes, 'cpu'), sortedIndices, unsortedIndices, enforceSorted ? undefined : order);
 }
 
 export interface PadPackedOptions {

@@ -62,7 +62,7 @@ function layerFn(s: LayerSetup, batchSizes: number[], reverse: boolean) {
     const bih = s.bias ? xs[k++]! : null;
     const bhh = s.bias ? xs[k++]! : null;
     const c0 = s.mode === 'lstm' ? xs[k++]! : null;
-    const whr = s.proj ? xs[k++]! : null;
+    const whr = s.proj ? xs[k]! : null;
     const r = runLayer(s.mode, x, { wih, whh, bih, bhh, whr }, h0, c0, batchSizes, reverse);
     return r.cN ? [r.out, r.hN, r.cN] : [r.out, r.hN];
   };
@@ -237,7 +237,7 @@ describe('SRU (Lei et al. 2018)', () => {
     expect(cN.shape).toEqual([4, 3, 4]);
     // a packed batch of lengths [5, 2, 4] gives, per sequence, what that sequence alone gives
     const packed = packPaddedSequence(x, [5, 2, 4], { batchFirst: true, enforceSorted: false });
-    const [pout, pc] = m.call(packed);
+    const [pout, pc] = m.forward(packed);
     const [padded] = padPackedSequence(pout, { batchFirst: true });
     for (const [b, len] of [[0, 5], [1, 2], [2, 4]] as const) {
       const alone = torch.narrow(torch.select(x, 0, b), 0, 0, len).unsqueeze(0);
@@ -309,7 +309,7 @@ describe('RNN / GRU / LSTM modules', () => {
     const packed = packSequence(seqs, { enforceSorted: false });
     expect(Array.from(packed.sortedIndices!.dataSync())).toEqual([1, 2, 0]);
     expect(packed.batchSizesArray).toEqual([3, 3, 2, 2, 1]);
-    const [out, hN] = m.call(packed);
+    const [out, hN] = m.forward(packed);
     expect(out).toBeInstanceOf(PackedSequence);
     const unpacked = unpackSequence(out);
     seqs.forEach((s, b) => {
@@ -317,6 +317,15 @@ describe('RNN / GRU / LSTM modules', () => {
       expect(maxDiff(unpacked[b]!, o1)).toBeLessThan(1e-5);
       expect(maxDiff(torch.select(hN, 1, b), h1)).toBeLessThan(1e-5);
     });
+    m.dispose();
+  });
+
+  test('double backward is refused with a clear error (as for PyTorch cuDNN RNNs)', () => {
+    const m = new GRU(2, 3);
+    const x = torch.randn([4, 1, 2]).requiresGrad_(true);
+    const [o] = m.call(x);
+    const loss = torch.sum(o);
+    expect(() => loss.backward(undefined, { createGraph: true })).toThrow('recurrentLayer: double backward (createGraph) is not supported');
     m.dispose();
   });
 

@@ -363,12 +363,13 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
-  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     const r = this.forwardImpl(input, hx);
     return [r.output, r.hN];
   }
+
 
   override extraRepr(): string {
     const s = super.extraRepr();
@@ -387,12 +388,13 @@ export class GRU extends RNNBase {
     super('gru', inputSize, hiddenSize, options);
   }
 
-  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     const r = this.forwardImpl(input, hx);
     return [r.output, r.hN];
   }
+
 }
 
 /**
@@ -405,10 +407,11 @@ export class LSTM extends RNNBase {
     super('lstm', inputSize, hiddenSize, options);
   }
 
-  override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   override forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   override forward(input: Tensor | PackedSequence, hx?: readonly [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     const r = this.forwardImpl(input, hx);
     return [r.output, [r.hN, r.cN!]];
   }
+
 }

@@ -17,7 +17,7 @@
  */
 import { defineDerivatives, noGrad, type BackwardContext } from '@torchlet/autograd';
 import { add, allocTensor, copy_, mul, registerOp, sigmoid, sub, sum, viewOf, type Tensor } from '@torchlet/tensor';
-import { stepOffsets } from './layer-op.js';
+import { refuseDoubleBackward, stepOffsets } from './layer-op.js';
 
 export interface SruLayerAttrs {
   readonly batchSizes: readonly number[];
@@ -103,6 +103,7 @@ function forward(inputs: readonly Tensor[], attrs: SruLayerAttrs): Tensor[] {
 }
 
 function backward(ctx: BackwardContext<SruLayerAttrs>, grads: readonly (Tensor | null)[]): (Tensor | null)[] {
+  refuseDoubleBackward('sruLayer');
   return noGrad(() => {
     const { batchSizes, reverse, k: K } = ctx.attrs;
     const u = ctx.input(0);

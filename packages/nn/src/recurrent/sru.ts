@@ -117,8 +117,8 @@ export class SRU extends Module {
   }
 
   /** `forward(input, c0?)` → `[output, cN]`; input [T, B, in] (batchFirst [B, T, in]), [T, in] or a PackedSequence. */
-  override forward(input: Tensor, c0?: Tensor | null): [Tensor, Tensor];
   override forward(input: PackedSequence, c0?: Tensor | null): [PackedSequence, Tensor];
+  override forward(input: Tensor, c0?: Tensor | null): [Tensor, Tensor];
   override forward(input: Tensor | PackedSequence, c0?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     const D = this.bidirectional ? 2 : 1;
     const L = this.numLayers;
@@ -180,6 +180,7 @@ export class SRU extends Module {
     });
     return [packed ? packed.withData(r.out) : r.out, r.cN];
   }
+
 
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;

@@ -1,5 +1,5 @@
 /** `nn.utils.clip_grad_norm_`, `nn.utils.clip_grad_value_`. */
-import { noGrad } from '@torchlet/autograd';
+import { RowSparseTensor, noGrad } from '@torchlet/autograd';
 import {
   RuntimeError,
   Tensor,
@@ -44,12 +44,14 @@ export function clipGradNorm_(parameters: ParamsLike, maxNorm: number, options: 
   if (grads.length === 0) return tensor(0);
   return noGrad(() =>
     tidy(() => {
+      // A row-sparse gradient's norm is its coalesced rows' norm; scaling its rows scales it.
+      const dense = grads.map((g) => (g instanceof RowSparseTensor ? g.coalesce().values : g));
       let total: Tensor;
       if (normType === Infinity) {
-        const norms = grads.map((g) => amax(abs(g)));
+        const norms = dense.map((g) => amax(abs(g)));
         total = norms.length === 1 ? norms[0]! : amax(stack(norms));
       } else {
-        const norms = grads.map((g) => vectorNorm(g, { ord: normType }));
+        const norms = dense.map((g) => vectorNorm(g, { ord: normType }));
         total = vectorNorm(stack(norms), { ord: normType });
       }
       if (options.errorIfNonfinite) {
@@ -63,7 +65,11 @@ export function clipGradNorm_(parameters: ParamsLike, maxNorm: number, options: 
         }
       }
       const coef = clamp(div(maxNorm, add(total, 1e-6)), { max: 1 });
-      for (const g of grads) mul_(g, coef.dtype === g.dtype ? coef : coef.to(g.dtype));
+      for (const g of grads) {
+        const c = coef.dtype === g.dtype ? coef : coef.to(g.dtype);
+        if (g instanceof RowSparseTensor) g.mul_(c);
+        else mul_(g, c);
+      }
       return total;
     }),
   );
@@ -73,6 +79,16 @@ export function clipGradNorm_(parameters: ParamsLike, maxNorm: number, options: 
 export function clipGradValue_(parameters: ParamsLike, clipValue: number): void {
   const v = Math.abs(clipValue);
   noGrad(() => {
-    for (const p of toList(parameters)) if (p.grad) clamp_(p.grad, -v, v);
+    for (const p of toList(parameters)) {
+      const g = p.grad;
+      if (!g) continue;
+      if (g instanceof RowSparseTensor) {
+        // Clamp the summed rows: coalesce first, as the dense value is what gets clamped.
+        const c = g.coalesce();
+        clamp_(c.values, -v, v);
+        p.grad = c;
+        g.dispose();
+      } else clamp_(g, -v, v);
+    }
   });
 }

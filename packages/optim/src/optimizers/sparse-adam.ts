@@ -7,10 +7,9 @@
  * p ← p − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + eps)
  * ```
  *
- * Limitation: autograd does not produce row-sparse gradients yet. A row-sparse gradient (see
- * `isRowSparse`) takes the true sparse path; a dense gradient — which PyTorch refuses — is
- * accepted here and treated as if every row were present (so rows with a zero gradient still
- * decay their moments and move), until `Embedding({ sparse: true })` provides sparse gradients.
+ * A row-sparse gradient (`Embedding`/`EmbeddingBag` with `sparse: true`, see `isRowSparse`)
+ * takes the true sparse path. A dense gradient — which PyTorch refuses — is accepted and
+ * treated as if every row were present (rows with a zero gradient still decay their moments).
  */
 import { indexSelect, type Tensor, zerosLike } from '@torchlet/tensor';
 import { Optimizer, checkBetas, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';

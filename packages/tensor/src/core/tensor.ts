@@ -139,6 +139,16 @@ export class Tensor {
     return { buffer: storage.buffer, dtype: this.dtype, shape: this.shape, strides: this.#strides, offset: this.offset };
   }
 
+  /** `tensor.is_sparse`: false here; true for autograd's row-sparse gradients (`RowSparseTensor`). */
+  get isSparse(): boolean {
+    return false;
+  }
+
+  /** `tensor.layout`: `'strided'` here; `'rowSparse'` for autograd's `RowSparseTensor`. */
+  get layout(): 'strided' | 'rowSparse' {
+    return 'strided';
+  }
+
   /** In-place write counter shared by every view of the storage. */
   get version(): number {
     return this.storage.version;

@@ -7,6 +7,7 @@
  * numbers differ from PyTorch's; the LSTM is loaded with the same weights and compared.
  */
 import { noGrad } from '@torchlet/autograd';
+import { getNumThreads, setNumThreads } from '@torchlet/backend-cpu';
 import * as nn from '@torchlet/nn';
 import { add, randn, sum, t as transpose2d, tidy, type Tensor } from '@torchlet/tensor';
 import { caseResult, maxAbsDiff, measure, measurement, type CaseResult } from '../harness.js';
@@ -66,6 +67,17 @@ function torchletStep(p: Pair): void {
   }
 }
 
+/** Runs `fn` with Torchlet's CPU kernels on one thread. */
+async function oneThread<R>(fn: () => Promise<R>): Promise<R> {
+  const prev = getNumThreads();
+  setNumThreads(1);
+  try {
+    return await fn();
+  } finally {
+    setNumThreads(prev);
+  }
+}
+
 export const recurrentWorkloads: Workload[] = (['gru', 'lstm'] as const).map((name) => ({
   name,
   title: `${name}: 1-layer ${name.toUpperCase()}, batch ${B}, seq ${T}, input ${I}, hidden ${H}, float32 — ms per step vs TensorFlow.js (wasm, 1 thread)`,
@@ -104,11 +116,13 @@ export const recurrentWorkloads: Workload[] = (['gru', 'lstm'] as const).map((na
       const sync = ctx.device === 'cpu';
       // ---- forward ----
       ctx.log(`${name} forward …`);
-      const fwd = await measure(async () => {
+      const fwdFn = async (): Promise<void> => {
         const out = noGrad(() => torchletForward(p));
         if (!sync) await out.data();
         out.dispose();
-      }, ctx.timing);
+      };
+      const fwd = await measure(fwdFn, ctx.timing);
+      const fwd1 = sync ? await oneThread(() => measure(fwdFn, ctx.timing)) : null;
       const tfFwd = await measure(async () => {
         const out = tf.tidy(tfForward);
         await out.data();
@@ -122,23 +136,29 @@ export const recurrentWorkloads: Workload[] = (['gru', 'lstm'] as const).map((na
         ours.dispose();
         theirs.dispose();
       }
-      results.push(
-        caseResult({
-          workload: name,
-          case: `${name} forward`,
-          params: { batch: B, seq: T, input: I, hidden: H, pass: 'forward' },
-          unit: 'steps/s',
-          torchlet: measurement('torchlet', fwd, 1),
-          baseline: measurement('tfjs-wasm (1 thread)', tfFwd, 1),
-          maxAbsDiff: diff,
-        }),
-      );
+      const threads = getNumThreads();
+      for (const [label, stats] of [[`${threads} threads`, fwd], ['1 thread', fwd1]] as const) {
+        if (!stats) continue;
+        results.push(
+          caseResult({
+            workload: name,
+            case: `${name} forward, torchlet ${label}`,
+            params: { batch: B, seq: T, input: I, hidden: H, pass: 'forward', threads: label },
+            unit: 'steps/s',
+            torchlet: measurement('torchlet', stats, 1),
+            baseline: measurement('tfjs-wasm (1 thread)', tfFwd, 1),
+            maxAbsDiff: diff,
+          }),
+        );
+      }
       // ---- forward + backward ----
       ctx.log(`${name} forward+backward …`);
-      const both = await measure(async () => {
+      const bothFn = async (): Promise<void> => {
         torchletStep(p);
         if (!sync) await p.torchlet.parameters()[0]!.data();
-      }, ctx.timing);
+      };
+      const both = await measure(bothFn, ctx.timing);
+      const both1 = sync ? await oneThread(() => measure(bothFn, ctx.timing)) : null;
       const vars = layer.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
       const tfBoth = await measure(async () => {
         const { value, grads } = tf.variableGrads(() => tf.sum(tfForward()) as import('@tensorflow/tfjs').Scalar, vars);
@@ -146,17 +166,20 @@ export const recurrentWorkloads: Workload[] = (['gru', 'lstm'] as const).map((na
         value.dispose();
         tf.dispose(Object.values(grads));
       }, { ...ctx.timing, warmup: 1, minRuns: 3, maxRuns: 5 });
-      results.push(
-        caseResult({
-          workload: name,
-          case: `${name} forward+backward`,
-          params: { batch: B, seq: T, input: I, hidden: H, pass: 'forward+backward' },
-          unit: 'steps/s',
-          torchlet: measurement('torchlet', both, 1),
-          baseline: measurement('tfjs-wasm (1 thread)', tfBoth, 1),
-          maxAbsDiff: Number.NaN,
-        }),
-      );
+      for (const [label, stats] of [[`${threads} threads`, both], ['1 thread', both1]] as const) {
+        if (!stats) continue;
+        results.push(
+          caseResult({
+            workload: name,
+            case: `${name} forward+backward, torchlet ${label}`,
+            params: { batch: B, seq: T, input: I, hidden: H, pass: 'forward+backward', threads: label },
+            unit: 'steps/s',
+            torchlet: measurement('torchlet', stats, 1),
+            baseline: measurement('tfjs-wasm (1 thread)', tfBoth, 1),
+            maxAbsDiff: Number.NaN,
+          }),
+        );
+      }
     } finally {
       x.dispose();
       model.dispose();

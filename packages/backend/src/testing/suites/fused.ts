@@ -57,7 +57,7 @@ function inputs(s: BufferScope, dtype: DType): [string, Operand][] {
 
 export function fusedSuite(ctx: SuiteContext): void {
   describe('fused kernels', () => {
-    const kernels: [FusedKernelName, (line: readonly number[]) => number[]][] = [
+    const kernels: ['softmax' | 'logSoftmax', (line: readonly number[]) => number[]][] = [
       ['softmax', softmaxRef],
       ['logSoftmax', logSoftmaxRef],
     ];

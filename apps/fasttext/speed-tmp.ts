@@ -1,0 +1,10 @@
+import { spamAssassin, randomSplit } from '/work/main/apps/fasttext/src/spam.ts';
+import { train } from '/work/main/apps/fasttext/src/train.ts';
+import { profile } from '@torchlet/data';
+const all = spamAssassin();
+const { train: tr } = randomSplit(all, 1);
+const sub = tr.slice(0, Number(process.argv[2] ?? 500));
+const t = performance.now();
+const { result: r, report } = profile(() => train(sub, { epoch: 1, dim: 64, wordNgrams: 2, bucket: Number(process.argv[3] ?? 2000000), batch: Number(process.argv[4] ?? 1) }, { progress: false }));
+console.log('prep', r.prepareSeconds, 'train', r.trainSeconds, 'tokens', r.tokens, 'wps', Math.round(r.wordsPerSec), 'loss', r.loss);
+console.log(report.table({ limit: 25 }));

@@ -1,0 +1,88 @@
+import type { TensorView } from '@torchlet/backend';
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../cpu-backend.js';
+import { be, rng, values } from '../test-helpers.js';
+
+const js = new CpuBackend({ kernels: 'js' });
+
+function view(backend: CpuBackend, shape: number[], data: ArrayLike<number>): TensorView {
+  const buffer = backend.alloc('float32', data.length);
+  for (let i = 0; i < data.length; i++) buffer.data[i] = data[i]!;
+  const strides = shape.length === 2 ? [shape[1]!, 1] : [1];
+  return { buffer, dtype: 'float32', shape, strides, offset: 0 };
+}
+
+function random(n: number, gen: () => number): number[] {
+  return Array.from({ length: n }, () => gen() * 4 - 2);
+}
+
+const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+
+describe('fused recurrent cells', () => {
+  const R = 3;
+  const H = 8;
+  const gen = rng(7);
+  const gx = random(R * 3 * H, gen);
+  const gh = random(R * 3 * H, gen);
+  const b = random(3 * H, gen);
+  const h = random(R * H, gen);
+
+  it('gruCell follows PyTorch equations (r, z, n; r applied to W_hn h + b_hn), in Wasm and TypeScript alike', () => {
+    const want: number[] = [];
+    for (let r = 0; r < R; r++) {
+      for (let j = 0; j < H; j++) {
+        const at = (a: number[], g: number): number => a[r * 3 * H + g * H + j]!;
+        const rg = sig(at(gx, 0) + at(gh, 0) + b[j]!);
+        const z = sig(at(gx, 1) + at(gh, 1) + b[H + j]!);
+        const n = Math.tanh(at(gx, 2) + rg * (at(gh, 2) + b[2 * H + j]!));
+        want.push((1 - z) * n + z * h[r * H + j]!);
+      }
+    }
+    for (const backend of [be, js]) {
+      const hv = view(backend, [R, H], h);
+      const ws = view(backend, [R, 4 * H], new Float32Array(R * 4 * H));
+      // hOut aliases h: the step updates the state in place
+      backend.fused.gruCell!(view(backend, [R, 3 * H], gx), view(backend, [R, 3 * H], gh), view(backend, [3 * H], b), hv, hv, ws);
+      values(hv).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 5));
+    }
+  });
+
+  it('lstmCell: Wasm and TypeScript kernels agree, workspace included', () => {
+    const g2 = rng(9);
+    const x4 = random(R * 4 * H, g2);
+    const h4 = random(R * 4 * H, g2);
+    const b4 = random(4 * H, g2);
+    const c = random(R * H, g2);
+    const outs = [be, js].map((backend) => {
+      const cv = view(backend, [R, H], c);
+      const ho = view(backend, [R, H], new Float32Array(R * H));
+      const ws = view(backend, [R, 6 * H], new Float32Array(R * 6 * H));
+      backend.fused.lstmCell!(view(backend, [R, 4 * H], x4), view(backend, [R, 4 * H], h4), view(backend, [4 * H], b4), cv, cv, ho, ws);
+      return [...values(cv), ...values(ho), ...values(ws)];
+    });
+    outs[0]!.forEach((v, i) => expect(v).toBeCloseTo(outs[1]![i]!, 5));
+    // c' = f c + i g for row 0, unit 0
+    const i0 = sig(x4[0]! + h4[0]! + b4[0]!);
+    const f0 = sig(x4[H]! + h4[H]! + b4[H]!);
+    const g0 = Math.tanh(x4[2 * H]! + h4[2 * H]! + b4[2 * H]!);
+    expect(outs[1]![0]).toBeCloseTo(f0 * c[0]! + i0 * g0, 5);
+  });
+
+  it('gruCellBackward adds dOut and the first rows of dhRec, and leaves dh ⊙ z as the direct gradient', () => {
+    const ws = view(js, [R, 4 * H], new Float32Array(R * 4 * H));
+    const hv = view(js, [R, H], h);
+    js.fused.gruCell!(view(js, [R, 3 * H], gx), view(js, [R, 3 * H], gh), null, hv, view(js, [R, H], new Float32Array(R * H)), ws);
+    const dh = view(js, [R, H], new Float32Array(R * H).fill(1));
+    const dOut = view(js, [R, H], new Float32Array(R * H).fill(0.5));
+    const dhRec = view(js, [1, H], new Float32Array(H).fill(2)); // only row 0 had a successor step
+    const dgx = view(js, [R, 3 * H], new Float32Array(R * 3 * H));
+    const dgh = view(js, [R, 3 * H], new Float32Array(R * 3 * H));
+    js.fused.gruCellBackward!(dh, dOut, dhRec, ws, hv, dgx, dgh);
+    const w = values(ws);
+    const out = values(dh);
+    for (let r = 0; r < R; r++) {
+      const g = 1 + 0.5 + (r === 0 ? 2 : 0);
+      for (let j = 0; j < H; j++) expect(out[r * H + j]).toBeCloseTo(g * w[r * 4 * H + H + j]!, 5);
+    }
+  });
+});
