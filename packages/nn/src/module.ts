@@ -263,7 +263,13 @@ export class Module {
    * PyTorch's `module(*args)`: forward-pre hooks, `forward`, forward hooks. A hook that
    * returns a replacement output takes ownership of the original (dispose it or keep it).
    */
-  call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+  get call(): this['forward'] {
+    // A getter typed as `forward` keeps every overload of a subclass's forward (a method's
+    // Parameters<> would see only the last one), so `gru.call(packed)` is typed as PyTorch's.
+    return ((...args: unknown[]) => this.#callWithHooks(args)) as this['forward'];
+  }
+
+  #callWithHooks(args: unknown[]): unknown {
     let a: unknown[] = args;
     for (const hook of [...this.#preHooks.values()]) {
       const r = hook(this, a);
@@ -274,7 +280,7 @@ export class Module {
       const r = hook(this, a, out);
       if (r !== undefined && r !== null) out = r;
     }
-    return out as ReturnType<this['forward']>;
+    return out;
   }
 
   /** `register_forward_pre_hook(hook)`: `hook(module, args)` runs before `forward`. */

@@ -49,7 +49,7 @@ interface Pair {
 }
 
 function torchletForward(p: Pair): Tensor {
-  const [out, h] = p.torchlet.call(p.x) as [Tensor, Tensor | [Tensor, Tensor]];
+  const [out, h]: [Tensor, Tensor | [Tensor, Tensor]] = p.torchlet instanceof nn.GRU ? p.torchlet.call(p.x) : p.torchlet.call(p.x);
   if (Array.isArray(h)) for (const s of h) s.dispose();
   else h.dispose();
   return out;
