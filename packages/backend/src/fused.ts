@@ -131,6 +131,12 @@ export interface FusedKernels {
     paddingIdx: number,
     values: TensorView,
   ): void;
+  /**
+   * In place: `dst[indices[i], :] += alpha · values[i, :]` for a 2-D `dst` [N, D] (any strides),
+   * `indices` [T] contiguous int32 (in range, may repeat: applied in order) and `values` [T, D].
+   * The row-sparse optimizer update (SGD, Adagrad, SparseAdam) without a scaled copy.
+   */
+  addRows(dst: TensorView, indices: TensorView, values: TensorView, alpha: number): void;
 }
 
 export type FusedKernelName = keyof FusedKernels;

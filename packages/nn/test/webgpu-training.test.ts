@@ -134,9 +134,7 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
         loss: () => torch.tidy(() => nn.functional.crossEntropy(model.call(x), y)),
         dispose: () => {},
       };
-      const t0 = performance.now();
       runs[device] = await train(device, task);
-      console.log(`${device}: ${(performance.now() - t0).toFixed(0)} ms, stats ${JSON.stringify(device === "webgpu" ? gpu!.stats() : {})}`);
       optimizer.zeroGrad();
       optimizer.dispose();
       x.dispose();
@@ -163,9 +161,7 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
         loss: () => torch.tidy(() => nn.functional.mseLoss(model.call(x), y)),
         dispose: () => {},
       };
-      const t0 = performance.now();
       runs[device] = await train(device, task);
-      console.log(`${device}: ${(performance.now() - t0).toFixed(0)} ms, stats ${JSON.stringify(device === "webgpu" ? gpu!.stats() : {})}`);
       optimizer.zeroGrad();
       optimizer.dispose();
       x.dispose();

@@ -12,7 +12,7 @@ export type {
   StateDictGroup,
   ZeroGradOptions,
 } from './optimizer.js';
-export { RowSparseTensor, isRowSparse } from './sparse.js';
+export { RowSparseTensor, addRows_, addRowsDef, isRowSparse } from './sparse.js';
 export type { RowSparseGrad } from './sparse.js';
 export { SGD, SGD_DEFAULTS, sgdSparseUpdate } from './optimizers/sgd.js';
 export type { SGDOptions } from './optimizers/sgd.js';

@@ -137,3 +137,32 @@ export function embeddingBagBackwardSparse(
     }
   }
 }
+
+export function addRows(dst: TensorView, indices: TensorView, values: TensorView, alpha: number): void {
+  const op = 'addRows';
+  checkFloat2d(dst, op, 'dst');
+  checkFloat2d(values, op, 'values');
+  const idx = int1d(indices, op, 'indices');
+  const T = indices.shape[0]!;
+  const D = dst.shape[1]!;
+  const N = dst.shape[0]!;
+  if (values.shape[0] !== T || values.shape[1] !== D) throw new RangeError(`${op}: values must be [${T}, ${D}] (got [${values.shape.join(', ')}])`);
+  const d = dataOf(dst) as Arr;
+  const v = dataOf(values) as Arr;
+  const io = indices.offset;
+  const drs = dst.strides[0]!;
+  const dcs = dst.strides[1]!;
+  const vrs = values.strides[0]!;
+  const vcs = values.strides[1]!;
+  for (let i = 0; i < T; i++) {
+    const r = idx[io + i]!;
+    if (r < 0 || r >= N) throw new RangeError(`${op}: index ${r} is out of range for ${N} rows`);
+    const db = dst.offset + r * drs;
+    const vb = values.offset + i * vrs;
+    if (dcs === 1 && vcs === 1) {
+      for (let j = 0; j < D; j++) d[db + j] += alpha * v[vb + j]!;
+    } else {
+      for (let j = 0; j < D; j++) d[db + j * dcs] += alpha * v[vb + j * vcs]!;
+    }
+  }
+}

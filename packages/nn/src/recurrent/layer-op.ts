@@ -303,6 +303,11 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   const whrT = whr ? tview(whr) : null;
   const offsets = stepOffsets(batchSizes);
   const T = batchSizes.length;
+  // Every sequence active at every step (unpacked input): each step reads its state straight
+  // from the previous step's output rows, and the final state and the saved previous states
+  // are copied once after the loop, so a step is just the recurrent matmul and the gate kernel.
+  const uniform = batchSizes.every((b) => b === B);
+  let prevOut: Tensor | null = null;
   try {
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
@@ -314,8 +319,8 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
         return x;
       };
       try {
-        const hRows = v(rows(hState, 0, R));
-        if (save) assign(v(rows(hPrev, off, R)), hRows);
+        const hRows = uniform && prevOut ? prevOut : v(rows(hState, 0, R));
+        if (save && !uniform) assign(v(rows(hPrev, off, R)), hRows);
         const ghRows = v(rows(gh, 0, R));
         mm(backend, hRows.kernelView, whhT, ghRows);
         const gxRows = v(rows(gx, off, R));
@@ -334,12 +339,32 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
         } else {
           rnnStep(mode, gxRows, ghRows, bhh, outRows, wsRows);
         }
-        assign(hRows, outRows);
+        if (uniform) {
+          prevOut?.dispose();
+          prevOut = rows(out, off, R);
+        } else assign(hRows, outRows);
       } finally {
         for (const x of views) x.dispose();
       }
     }
+    if (uniform && prevOut) {
+      assign(hState, prevOut);
+      if (save) {
+        // hPrev at step t is h0 for the first step processed, else the output of the step before.
+        const first = rows(hPrev, reverse ? N - B : 0, B);
+        assign(first, h0);
+        first.dispose();
+        if (N > B) {
+          const dst = rows(hPrev, reverse ? 0 : B, N - B);
+          const src = rows(out, reverse ? B : 0, N - B);
+          assign(dst, src);
+          dst.dispose();
+          src.dispose();
+        }
+      }
+    }
   } finally {
+    prevOut?.dispose();
     gh.dispose();
   }
   return [out, hState, cState ?? empty0(gx), ws, hPrev, hTilde];

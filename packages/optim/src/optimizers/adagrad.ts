@@ -14,7 +14,7 @@
 import { noGrad } from '@torchlet/autograd';
 import { RuntimeError, ValueError, add, fullLike, indexSelect, neg, sqrt, unique, zeros, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
-import { isRowSparse, type RowSparseGrad } from '../sparse.js';
+import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
@@ -61,13 +61,13 @@ function adagradSparseRows(param: Tensor, sum: Tensor, grad: RowSparseGrad, clr:
     if (maximize) values.neg_();
     const sq = values.mul(values);
     temps.push(sq);
-    sum.indexAdd_(0, indices, sq);
+    addRows_(sum, indices, sq);
     const rows = indexSelect(sum, 0, indices);
     temps.push(rows);
     rows.sqrt_().add_(eps);
     const upd = values.div(rows);
     temps.push(upd);
-    param.indexAdd_(0, indices, upd, { alpha: -clr });
+    addRows_(param, indices, upd, -clr);
   } finally {
     for (const t of temps) t.dispose();
   }

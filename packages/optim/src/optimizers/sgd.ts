@@ -15,7 +15,7 @@
 import { noGrad } from '@torchlet/autograd';
 import { RuntimeError, ValueError, add, clone, neg, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
-import { isRowSparse, type RowSparseGrad } from '../sparse.js';
+import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in PyTorch 2.x). */
@@ -39,7 +39,7 @@ export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
 
 /** Applies `p ← p − lr·grad` to the rows named by a row-sparse gradient (repeated rows add up). */
 export function sgdSparseUpdate(param: Tensor, grad: RowSparseGrad, lr: number, maximize = false): void {
-  noGrad(() => param.indexAdd_(0, grad.indices, grad.values, { alpha: maximize ? lr : -lr }));
+  noGrad(() => addRows_(param, grad.indices, grad.values, maximize ? lr : -lr));
 }
 
 /** `torch.optim.SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`. */

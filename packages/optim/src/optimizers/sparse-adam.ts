@@ -13,7 +13,7 @@
  */
 import { indexSelect, type Tensor, zerosLike } from '@torchlet/tensor';
 import { Optimizer, checkBetas, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
-import { isRowSparse, type RowSparseGrad } from '../sparse.js';
+import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 import { coalesceRows } from './adagrad.js';
 
 export interface SparseAdamOptions {
@@ -89,11 +89,11 @@ function sparseRows(
   if (maximize) values.neg_();
   const m = indexSelect(expAvg, 0, indices);
   const mUpd = values.sub(m).mul_(1 - beta1);
-  expAvg.indexAdd_(0, indices, mUpd);
+  addRows_(expAvg, indices, mUpd);
   const v = indexSelect(expAvgSq, 0, indices);
   const vUpd = values.mul(values).sub_(v).mul_(1 - beta2);
-  expAvgSq.indexAdd_(0, indices, vUpd);
+  addRows_(expAvgSq, indices, vUpd);
   const numer = mUpd.add_(m);
   const denom = vUpd.add_(v).sqrt_().add_(eps);
-  p.indexAdd_(0, indices, numer.div_(denom), { alpha: -stepSize });
+  addRows_(p, indices, numer.div_(denom), -stepSize);
 }
