@@ -32,3 +32,4 @@ export * as io from '@torchlet/io';
 export { load, save } from '@torchlet/io';
 export * as utils from './utils.js';
 export { setNumThreads, getNumThreads } from './threads.js';
+export * as webgpu from './webgpu.js';

@@ -7,6 +7,8 @@ import { getBackend } from '@torchlet/backend';
 const [B, T, I, H] = [32, 64, 128, 256];
 const which = process.argv[2] ?? 'gru';
 const be = getBackend('cpu') as unknown as CpuBackend;
+import { setNumThreads } from '@torchlet/backend-cpu';
+if (process.env.TH) setNumThreads(+process.env.TH);
 be.waitForThreads();
 // instrument matmul
 const origMm = be.matmul.bind(be);

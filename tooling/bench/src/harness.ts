@@ -116,7 +116,26 @@ export interface CaseResult {
   readonly ratio: number;
   /** Largest |torchlet − baseline| over the outputs: the two computed the same thing. */
   readonly maxAbsDiff: number;
+  /** Other frameworks on the same case in the same run (TensorFlow.js, onnxruntime, PyTorch). */
+  readonly peers?: readonly PeerMeasurement[];
 }
+
+/** A peer framework's timing of a case, with Torchlet's speed relative to it. */
+export interface PeerMeasurement extends Measurement {
+  /** Torchlet throughput ÷ this peer's throughput (>1: Torchlet is faster). */
+  readonly ratio: number;
+  /** Largest |torchlet − peer| over the outputs where they were compared (NaN: not compared). */
+  readonly maxAbsDiff: number;
+}
+
+/** A peer's measurement of `work` units, with its ratio against Torchlet's `torchlet` measurement. */
+export function peerMeasurement(label: string, stats: Stats, work: number, scale: number, torchlet: Measurement, diff = Number.NaN): PeerMeasurement {
+  const m = measurement(label, stats, work, scale);
+  return { ...m, ratio: torchlet.throughput / m.throughput, maxAbsDiff: diff };
+}
+
+/** Timing for peers: at least three timed runs (the median of three for slow ones). */
+export const PEER_TIMING: MeasureOptions = { warmup: 1, minRuns: 3, maxRuns: 10, targetMs: 1000 };
 
 /** A measurement whose throughput is `work / scale` per second at the median time (e.g. flops / 1e9 → GFLOP/s). */
 export function measurement(label: string, stats: Stats, work: number, scale = 1): Measurement {

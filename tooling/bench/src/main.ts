@@ -1,32 +1,38 @@
 /**
- * `pnpm bench [--json] [--only matmul,elementwise] [--device cpu|webgpu]`
+ * `pnpm bench [--json] [--only matmul,elementwise] [--device cpu|webgpu] [--no-peers]`
  *
  * Runs each workload against a plain-JavaScript baseline in the same process and prints
- * median times, throughput and the Torchlet/baseline ratio (or JSON with `--json`).
+ * median times, throughput and the Torchlet/baseline ratio (or JSON with `--json`). W1–W4
+ * (matmul 1024², GRU, LSTM, the elementwise chain) also run TensorFlow.js (cpu and wasm),
+ * onnxruntime-node and PyTorch (where `python3 -c 'import torch'` works) in the same run,
+ * each printed with Torchlet's speed ratio against it.
  */
 import { arch, cpus, platform } from 'node:os';
 import { hasBackend } from '@torchlet/backend';
 import type { DeviceName } from '@torchlet/tensor';
 import { fmt, type CaseResult } from './harness.js';
+import { pytorchAvailable } from './peers/index.js';
 import { WORKLOADS } from './workloads/index.js';
 
 interface Options {
   json: boolean;
   only: string[] | null;
   device: DeviceName;
+  peers: boolean;
 }
 
-const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--device cpu|webgpu]
+const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--device cpu|webgpu] [--no-peers]
 
   --json           print machine-readable JSON on stdout (progress goes to stderr)
   --only a,b       run only these workloads (${WORKLOADS.map((w) => w.name).join(', ')})
   --device NAME    cpu (default) or webgpu
+  --no-peers       skip the other frameworks (TensorFlow.js cpu, onnxruntime-node, PyTorch) on W1–W4
   --help           this text`;
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): Options | 'help' {
-  const options: Options = { json: false, only: null, device: 'cpu' };
+  const options: Options = { json: false, only: null, device: 'cpu', peers: true };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -55,6 +61,9 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
         options.device = d;
         break;
       }
+      case '--no-peers':
+        options.peers = false;
+        break;
       case '--help':
       case '-h':
         return 'help';
@@ -80,6 +89,30 @@ function table(results: readonly CaseResult[]): string {
   const line = (cells: string[]): string =>
     `  ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`;
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Each case's peers: time, throughput, and Torchlet's ratio against the peer (>1: Torchlet faster). */
+function peerTable(results: readonly CaseResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results) {
+    if (!r.peers?.length) continue;
+    rows.push([r.case, `${fmt(r.torchlet.stats.median)} ms`, `${fmt(r.torchlet.throughput)} ${r.unit}`, 'torchlet', '']);
+    for (const p of r.peers) {
+      const diff = Number.isNaN(p.maxAbsDiff) ? '' : `max |diff| ${p.maxAbsDiff.toExponential(1)}`;
+      rows.push([`  ${p.label}`, `${fmt(p.stats.median)} ms`, `${fmt(p.throughput)} ${r.unit}`, `torchlet ${fmt(p.ratio, 2)}x`, diff]);
+    }
+  }
+  if (rows.length === 0) return '';
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((cells) => `  ${cells.map((cell, c) => (c === 0 || c === 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')}`.trimEnd()).join('\n');
+}
+
+/** One line per W1–W4 case: Torchlet's median and its ratio against every peer. */
+function summary(results: readonly CaseResult[]): string {
+  const lines = results
+    .filter((r) => r.peers?.length)
+    .map((r) => `  ${r.case}: torchlet ${fmt(r.torchlet.stats.median)} ms — ${r.peers!.map((p) => `${p.label} ${fmt(p.stats.median)} ms (${fmt(p.ratio, 2)}x)`).join(', ')}`);
+  return lines.length ? `Summary: Torchlet vs peers (ratio = Torchlet speed ÷ peer speed; medians)\n${lines.join('\n')}` : '';
 }
 
 /** Registers the WebGPU backend (`await torch.webgpu.init()`); returns why it failed, or null. */
@@ -123,7 +156,8 @@ async function main(): Promise<number> {
   }
   const selected = options.only ? WORKLOADS.filter((w) => options.only!.includes(w.name)) : WORKLOADS;
   const log = (m: string): void => void process.stderr.write(`${m}\n`);
-  const ctx = { device: options.device, log, timing: { warmup: 2, minRuns: 5, maxRuns: 20, targetMs: 1000 } };
+  const peers = options.peers && options.device === 'cpu';
+  const ctx = { device: options.device, log, timing: { warmup: 2, minRuns: 5, maxRuns: 20, targetMs: 1000 }, peers };
   const meta = {
     device: options.device,
     node: process.version,
@@ -132,6 +166,7 @@ async function main(): Promise<number> {
     cores: cpus().length,
     date: new Date().toISOString(),
     statistic: 'median',
+    peers: peers ? { tfjs: '4.22.0', onnxruntimeNode: '1.30.0', pytorch: pytorchAvailable() } : false,
   };
   if (!options.json) {
     console.log(`Torchlet benchmarks: device ${meta.device}, Node ${meta.node}, ${meta.platform}, ${meta.cpu} (${meta.cores} cores)`);
@@ -141,8 +176,12 @@ async function main(): Promise<number> {
   for (const w of selected) {
     const results = await w.run(ctx);
     all.push(...results);
-    if (!options.json) console.log(`${w.title}\n${table(results)}\n`);
+    if (!options.json) {
+      const p = peerTable(results);
+      console.log(`${w.title}\n${table(results)}\n${p ? `\n${p}\n` : ''}`);
+    }
   }
+  if (!options.json && peers) console.log(summary(all));
   if (options.json) console.log(JSON.stringify({ meta, results: all }, null, 2));
   return 0;
 }

@@ -1,188 +1,21 @@
 /**
- * Wasm SIMD versions of the forward gate kernels `gruCell` and `lstmCell` (the step's
- * transcendentals dominate a recurrent layer's elementwise time). A small module of its own,
- * generated with the backend's encoder and vector math and instantiated on the shared heap
- * memory; it runs on the calling thread. Applies to float32 views in the heap whose rows are
- * contiguous and whose hidden size is a multiple of 4; `false` means "use the TypeScript kernel".
+ * Wasm SIMD versions of the recurrent gate kernels: `gruCell`, `lstmCell` and their backward
+ * steps (generated in ../wasm/recurrent-kernels.ts as part of the backend's kernel module, so
+ * the worker threads can share a step's rows). Each call writes a small parameter block into
+ * the heap and runs the kernel over the step's rows.
+ *
+ * They apply to float32 views in the heap whose rows are contiguous and whose hidden size is
+ * a multiple of 4; `false` from a `wasm*` function means "use the TypeScript kernel". The
+ * arithmetic is float32 (the TypeScript kernels use float64 per element).
  */
 import type { TensorView } from '@torchlet/backend';
 import { CpuBuffer } from '../buffer.js';
-import { I32, ModuleBuilder, V128, type Code, type FunctionBuilder, type Local } from '../wasm/encoder.js';
 import { wasmRuntime, type WasmRuntime } from '../wasm/runtime.js';
-import { VMath } from '../wasm/vmath.js';
 
-type Kernel = (...args: number[]) => void;
+// ---- dispatch ---------------------------------------------------------------------------------
 
-interface Kernels {
-  rt: WasmRuntime;
-  gru: Map<string, Kernel>;
-  lstm: Map<string, Kernel>;
-}
-
-let kernels: Kernels | null | undefined;
-
-function forRange(c: Code, l: Local, to: Local, body: () => void): void {
-  c.i32(0).set(l);
-  c.while(
-    () => c.get(l).get(to).op('i32.lt_s'),
-    () => {
-      body();
-      c.inc(l, 1);
-    },
-  );
-}
-
-/** Loads the v128 at `ptr + off` (off a local or null). */
-function load(c: Code, ptr: Local, off: Local | null): Code {
-  c.get(ptr);
-  if (off) c.get(off).op('i32.add');
-  return c.mem('v128.load');
-}
-
-/** Stores local `v` at `ptr + off`. */
-function store(c: Code, ptr: Local, off: Local | null, v: Local): void {
-  c.get(ptr);
-  if (off) c.get(off).op('i32.add');
-  c.get(v).mem('v128.store');
-}
-
-/**
- * gru_<b><w>(x, gh, b, h, out, ws, R, H, xrs, ghrs, hrs, ors, wsrs): the GRU step over R rows of
- * H (multiple of 4) columns; byte addresses and byte row strides.
- */
-function gruKernel(m: ModuleBuilder, bias: boolean, withWs: boolean): void {
-  const f = m.func(new Array<typeof I32>(13).fill(I32), [], `gru_${+bias}${+withWs}`);
-  const [x, gh, b, h, out, ws, R, H, xrs, ghrs, hrs, ors, wsrs] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  const c = f.code;
-  const vm = new VMath(f);
-  const loc = (): Local => f.local(I32);
-  const [r, j, g1, g2, g3, px, pg, pb, ph, po, pw, n4] = [loc(), loc(), loc(), loc(), loc(), loc(), loc(), loc(), loc(), loc(), loc(), loc()] as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  const v = (): Local => f.local(V128);
-  const [ar, az, ghn, rg, zg, an, nn, hp, t] = [v(), v(), v(), v(), v(), v(), v(), v(), v()] as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  c.get(H).i32(2).op('i32.shl').set(g1);
-  c.get(g1).get(g1).op('i32.add').set(g2);
-  c.get(g2).get(g1).op('i32.add').set(g3);
-  c.get(H).i32(2).op('i32.shr_s').set(n4);
-  forRange(c, r, R, () => {
-    c.get(x).get(r).get(xrs).op('i32.mul', 'i32.add').set(px);
-    c.get(gh).get(r).get(ghrs).op('i32.mul', 'i32.add').set(pg);
-    c.get(h).get(r).get(hrs).op('i32.mul', 'i32.add').set(ph);
-    c.get(out).get(r).get(ors).op('i32.mul', 'i32.add').set(po);
-    c.get(ws).get(r).get(wsrs).op('i32.mul', 'i32.add').set(pw);
-    c.get(b).set(pb);
-    forRange(c, j, n4, () => {
-      load(c, px, null);
-      load(c, pg, null).op('f32x4.add');
-      if (bias) load(c, pb, null).op('f32x4.add');
-      c.set(ar);
-      load(c, px, g1);
-      load(c, pg, g1).op('f32x4.add');
-      if (bias) load(c, pb, g1).op('f32x4.add');
-      c.set(az);
-      load(c, pg, g2);
-      if (bias) load(c, pb, g2).op('f32x4.add');
-      c.set(ghn);
-      vm.sigmoid(ar, rg);
-      vm.sigmoid(az, zg);
-      load(c, px, g2).get(rg).get(ghn).op('f32x4.mul', 'f32x4.add').set(an);
-      vm.tanh(an, nn);
-      load(c, ph, null).set(hp);
-      // h' = n + z (h − n)
-      c.get(nn).get(zg).get(hp).get(nn).op('f32x4.sub', 'f32x4.mul', 'f32x4.add').set(t);
-      store(c, po, null, t);
-      if (withWs) {
-        store(c, pw, null, rg);
-        store(c, pw, g1, zg);
-        store(c, pw, g2, nn);
-        store(c, pw, g3, ghn);
-      }
-      for (const p of [px, pg, pb, ph, po, pw]) c.inc(p, 16);
-    });
-  });
-}
-
-/**
- * lstm_<b><w>(x, gh, b, c, cOut, hOut, ws, R, H, xrs, ghrs, crs, cors, hors, wsrs).
- */
-function lstmKernel(m: ModuleBuilder, bias: boolean, withWs: boolean): void {
-  const f: FunctionBuilder = m.func(new Array<typeof I32>(15).fill(I32), [], `lstm_${+bias}${+withWs}`);
-  const [x, gh, b, cc, cOut, hOut, ws, R, H, xrs, ghrs, crs, cors, hors, wsrs] = f.params as Local[] as [
-    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
-  ];
-  const c = f.code;
-  const vm = new VMath(f);
-  const loc = (): Local => f.local(I32);
-  const [r, j, g1, g2, g3, g4, g5, px, pg, pb, pc, pco, pho, pw, n4] = Array.from({ length: 15 }, loc) as [
-    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
-  ];
-  const v = (): Local => f.local(V128);
-  const [a, ig, fg, gg, og, cp, cn, tc, t] = Array.from({ length: 9 }, v) as [Local, Local, Local, Local, Local, Local, Local, Local, Local];
-  c.get(H).i32(2).op('i32.shl').set(g1);
-  c.get(g1).get(g1).op('i32.add').set(g2);
-  c.get(g2).get(g1).op('i32.add').set(g3);
-  c.get(g3).get(g1).op('i32.add').set(g4);
-  c.get(g4).get(g1).op('i32.add').set(g5);
-  c.get(H).i32(2).op('i32.shr_s').set(n4);
-  const gate = (off: Local | null): void => {
-    load(c, px, off);
-    load(c, pg, off).op('f32x4.add');
-    if (bias) load(c, pb, off).op('f32x4.add');
-    c.set(a);
-  };
-  forRange(c, r, R, () => {
-    c.get(x).get(r).get(xrs).op('i32.mul', 'i32.add').set(px);
-    c.get(gh).get(r).get(ghrs).op('i32.mul', 'i32.add').set(pg);
-    c.get(cc).get(r).get(crs).op('i32.mul', 'i32.add').set(pc);
-    c.get(cOut).get(r).get(cors).op('i32.mul', 'i32.add').set(pco);
-    c.get(hOut).get(r).get(hors).op('i32.mul', 'i32.add').set(pho);
-    c.get(ws).get(r).get(wsrs).op('i32.mul', 'i32.add').set(pw);
-    c.get(b).set(pb);
-    forRange(c, j, n4, () => {
-      gate(null);
-      vm.sigmoid(a, ig);
-      gate(g1);
-      vm.sigmoid(a, fg);
-      gate(g2);
-      vm.tanh(a, gg);
-      gate(g3);
-      vm.sigmoid(a, og);
-      load(c, pc, null).set(cp);
-      c.get(fg).get(cp).op('f32x4.mul').get(ig).get(gg).op('f32x4.mul', 'f32x4.add').set(cn);
-      vm.tanh(cn, tc);
-      store(c, pco, null, cn);
-      c.get(og).get(tc).op('f32x4.mul').set(t);
-      store(c, pho, null, t);
-      if (withWs) {
-        store(c, pw, null, ig);
-        store(c, pw, g1, fg);
-        store(c, pw, g2, gg);
-        store(c, pw, g3, og);
-        store(c, pw, g4, cp);
-        store(c, pw, g5, tc);
-      }
-      for (const p of [px, pg, pb, pc, pco, pho, pw]) c.inc(p, 16);
-    });
-  });
-}
-
-function load_(): Kernels | null {
-  if (kernels !== undefined) return kernels;
-  const rt = wasmRuntime();
-  if (rt === null) return (kernels = null);
-  const m = new ModuleBuilder();
-  m.importMemory({ module: 'env', name: 'memory', initial: 1, maximum: rt.heap.maximumPages, shared: rt.heap.shared });
-  for (const bias of [false, true]) {
-    for (const withWs of [false, true]) {
-      gruKernel(m, bias, withWs);
-      lstmKernel(m, bias, withWs);
-    }
-  }
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(m.encode()), { env: { memory: rt.heap.memory } });
-  const gru = new Map<string, Kernel>();
-  const lstm = new Map<string, Kernel>();
-  for (const name of m.exportNames) (name.startsWith('gru') ? gru : lstm).set(name, instance.exports[name] as Kernel);
-  return (kernels = { rt, gru, lstm });
-}
+/** Elements of a step below which its rows stay on one thread. */
+const PARALLEL_MIN = 4096;
 
 /** Byte address of the view's first element and its byte row stride, or null if the kernel cannot read it. */
 function rowsOf(rt: WasmRuntime, v: TensorView | null, cols: number): [number, number] | null {
@@ -194,16 +27,48 @@ function rowsOf(rt: WasmRuntime, v: TensorView | null, cols: number): [number, n
   return [b.ptr + v.offset * 4, v.strides[0]! * 4];
 }
 
+/** The runtime, when the Wasm kernels can take a step with `R` rows of hidden size `H`. */
+function runtimeFor(R: number, H: number): WasmRuntime | null {
+  if (H % 4 !== 0 || R === 0) return null;
+  return wasmRuntime();
+}
+
+/** Writes `words` into a fresh parameter block, runs kernel `name` over `R` rows (shared with the workers when large), frees it. */
+function runRows(rt: WasmRuntime, name: string, words: readonly number[], R: number, H: number): void {
+  const params = rt.heap.alloc(words.length * 4, false);
+  if (params < 0) throw new Error('cpu backend: the Wasm heap is full');
+  try {
+    new Int32Array(rt.heap.memory.buffer, params, words.length).set(words);
+    const p = rt.parallelism > 1 && R * H >= PARALLEL_MIN && R > 1 ? Math.min(rt.parallelism, R) : 1;
+    const chunk = Math.ceil(R / p);
+    const tasks: number[][] = [];
+    for (let r0 = 0; r0 < R; r0 += chunk) tasks.push([params, r0, Math.min(R, r0 + chunk)]);
+    rt.run(name, tasks, p > 1);
+  } finally {
+    rt.heap.free(params);
+  }
+}
+
+/** Pointer/stride pairs of every view, or null when one of them cannot be read by the kernels. */
+function all(rt: WasmRuntime, specs: readonly [TensorView | null, number][]): [number, number][] | null {
+  const out: [number, number][] = [];
+  for (const [v, cols] of specs) {
+    const p = rowsOf(rt, v, cols);
+    if (p === null) return null;
+    out.push(p);
+  }
+  return out;
+}
+
 export function wasmGruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): boolean {
   const R = h.shape[0]!;
   const H = h.shape[1]!;
-  if (H % 4 !== 0 || R === 0) return false;
-  const k = load_();
-  if (k === null) return false;
-  const a = [rowsOf(k.rt, gx, 3 * H), rowsOf(k.rt, gh, 3 * H), rowsOf(k.rt, bhh, 3 * H), rowsOf(k.rt, h, H), rowsOf(k.rt, hOut, H), rowsOf(k.rt, ws, 4 * H)];
-  if (a.some((p) => p === null)) return false;
-  const [x, g, b, hh, o, w] = a as [number, number][];
-  k.gru.get(`gru_${bhh ? 1 : 0}${ws ? 1 : 0}`)!(x![0], g![0], b![0], hh![0], o![0], w![0], R, H, x![1], g![1], hh![1], o![1], w![1]);
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[gx, 3 * H], [gh, 3 * H], [bhh, 3 * H], [h, H], [hOut, H], [ws, 4 * H]]);
+  if (a === null) return false;
+  const [x, g, b, hh, o, w] = a as [number, number][] as [[number, number], [number, number], [number, number], [number, number], [number, number], [number, number]];
+  runRows(rt, 'rnn_gru_fwd', [x[0], x[1], g[0], g[1], b[0], hh[0], hh[1], o[0], o[1], w[0], w[1], H, bhh ? 1 : 0, ws ? 1 : 0], R, H);
   return true;
 }
 
@@ -218,20 +83,45 @@ export function wasmLstmCell(
 ): boolean {
   const R = c.shape[0]!;
   const H = c.shape[1]!;
-  if (H % 4 !== 0 || R === 0) return false;
-  const k = load_();
-  if (k === null) return false;
-  const a = [
-    rowsOf(k.rt, gx, 4 * H),
-    rowsOf(k.rt, gh, 4 * H),
-    rowsOf(k.rt, bhh, 4 * H),
-    rowsOf(k.rt, c, H),
-    rowsOf(k.rt, cOut, H),
-    rowsOf(k.rt, hOut, H),
-    rowsOf(k.rt, ws, 6 * H),
-  ];
-  if (a.some((p) => p === null)) return false;
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[gx, 4 * H], [gh, 4 * H], [bhh, 4 * H], [c, H], [cOut, H], [hOut, H], [ws, 6 * H]]);
+  if (a === null) return false;
   const [x, g, b, cc, co, ho, w] = a as [number, number][];
-  k.lstm.get(`lstm_${bhh ? 1 : 0}${ws ? 1 : 0}`)!(x![0], g![0], b![0], cc![0], co![0], ho![0], w![0], R, H, x![1], g![1], cc![1], co![1], ho![1], w![1]);
+  runRows(rt, 'rnn_lstm_fwd', [x![0], x![1], g![0], g![1], b![0], cc![0], cc![1], co![0], co![1], ho![0], ho![1], w![0], w![1], H, bhh ? 1 : 0, ws ? 1 : 0], R, H);
+  return true;
+}
+
+export function wasmGruCellBackward(
+  dh: TensorView,
+  dOut: TensorView | null,
+  dhRec: TensorView | null,
+  ws: TensorView,
+  h: TensorView,
+  dgx: TensorView,
+  dgh: TensorView,
+): boolean {
+  const R = dh.shape[0]!;
+  const H = dh.shape[1]!;
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[dh, H], [dOut, H], [dhRec, H], [ws, 4 * H], [h, H], [dgx, 3 * H], [dgh, 3 * H]]);
+  if (a === null) return false;
+  const [d, o, r, w, hh, gx, gh] = a as [number, number][];
+  const R2 = dhRec ? Math.min(R, dhRec.shape[0]!) : 0;
+  runRows(rt, 'rnn_gru_bwd', [d![0], d![1], o![0], o![1], r![0], r![1], R2, w![0], w![1], hh![0], hh![1], gx![0], gx![1], gh![0], gh![1], H, dOut ? 1 : 0], R, H);
+  return true;
+}
+
+export function wasmLstmCellBackward(dh: TensorView, dOut: TensorView | null, dhRec: TensorView | null, dc: TensorView, ws: TensorView, dgates: TensorView): boolean {
+  const R = dh.shape[0]!;
+  const H = dh.shape[1]!;
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[dh, H], [dOut, H], [dhRec, H], [dc, H], [ws, 6 * H], [dgates, 4 * H]]);
+  if (a === null) return false;
+  const [d, o, r, cc, w, g] = a as [number, number][];
+  const R2 = dhRec ? Math.min(R, dhRec.shape[0]!) : 0;
+  runRows(rt, 'rnn_lstm_bwd', [d![0], d![1], o![0], o![1], r![0], r![1], R2, cc![0], cc![1], w![0], w![1], g![0], g![1], H, dOut ? 1 : 0], R, H);
   return true;
 }

@@ -1,6 +1,7 @@
 import type { TensorView } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu-backend.js';
+import { getNumThreads, setNumThreads } from '../wasm/runtime.js';
 import { be, rng, values } from '../test-helpers.js';
 
 const js = new CpuBackend({ kernels: 'js' });
@@ -83,6 +84,53 @@ describe('fused recurrent cells', () => {
     for (let r = 0; r < R; r++) {
       const g = 1 + 0.5 + (r === 0 ? 2 : 0);
       for (let j = 0; j < H; j++) expect(out[r * H + j]).toBeCloseTo(g * w[r * 4 * H + H + j]!, 5);
+    }
+  });
+
+  it('the backward steps: Wasm and TypeScript kernels agree (dOut, partial dhRec; 1 and 2 threads)', () => {
+    // Big enough for the Wasm kernels to share rows between threads.
+    const RB = 33;
+    const HB = 128;
+    const g3 = rng(11);
+    const rand = (n: number): Float32Array => Float32Array.from(random(n, g3));
+    const gxB = rand(RB * 4 * HB);
+    const ghB = rand(RB * 4 * HB);
+    const hB = rand(RB * HB);
+    const dhB = rand(RB * HB);
+    const dOutB = rand(RB * HB);
+    const recB = rand(20 * HB);
+    const dcB = rand(RB * HB);
+    const saved = getNumThreads();
+    try {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        be.waitForThreads();
+        const outs = [be, js].map((backend) => {
+          const v = (shape: number[], d: ArrayLike<number>): TensorView => view(backend, shape, d);
+          // GRU
+          const hv = v([RB, HB], hB);
+          const wsG = v([RB, 4 * HB], new Float32Array(RB * 4 * HB));
+          backend.fused.gruCell!(v([RB, 3 * HB], gxB.subarray(0, RB * 3 * HB)), v([RB, 3 * HB], ghB.subarray(0, RB * 3 * HB)), null, hv, v([RB, HB], new Float32Array(RB * HB)), wsG);
+          const dh = v([RB, HB], dhB);
+          const dgx = v([RB, 3 * HB], new Float32Array(RB * 3 * HB));
+          const dgh = v([RB, 3 * HB], new Float32Array(RB * 3 * HB));
+          backend.fused.gruCellBackward!(dh, v([RB, HB], dOutB), v([20, HB], recB), wsG, hv, dgx, dgh);
+          // LSTM
+          const wsL = v([RB, 6 * HB], new Float32Array(RB * 6 * HB));
+          const cv = v([RB, HB], hB);
+          backend.fused.lstmCell!(v([RB, 4 * HB], gxB), v([RB, 4 * HB], ghB), null, cv, cv, v([RB, HB], new Float32Array(RB * HB)), wsL);
+          const dh2 = v([RB, HB], dhB);
+          const dc = v([RB, HB], dcB);
+          const dg = v([RB, 4 * HB], new Float32Array(RB * 4 * HB));
+          backend.fused.lstmCellBackward!(dh2, null, v([20, HB], recB), dc, wsL, dg);
+          return [...values(dh), ...values(dgx), ...values(dgh), ...values(dh2), ...values(dc), ...values(dg)];
+        });
+        let worst = 0;
+        outs[0]!.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - outs[1]![i]!) / (1 + Math.abs(outs[1]![i]!)))));
+        expect(worst).toBeLessThan(1e-5);
+      }
+    } finally {
+      setNumThreads(saved);
     }
   });
 });

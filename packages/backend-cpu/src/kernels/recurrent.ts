@@ -3,10 +3,11 @@
  * backward steps; semantics in @torchlet/backend's `FusedKernels`). One pass over the step's
  * rows does the whole gate arithmetic, in float64 per element, for float32 and float64 views
  * with any strides. nn's recurrent layers call them once per timestep (SRU: once per layer).
+ * Float32 views in the Wasm heap go to the Wasm SIMD versions (recurrent-wasm.ts) instead.
  */
 import type { TensorView } from '@torchlet/backend';
 import { dataOf } from '../buffer.js';
-import { wasmGruCell, wasmLstmCell } from './recurrent-wasm.js';
+import { wasmGruCell, wasmGruCellBackward, wasmLstmCell, wasmLstmCellBackward } from './recurrent-wasm.js';
 
 type Arr = Float32Array | Float64Array;
 
@@ -88,6 +89,7 @@ export function gruCellBackward(
   dgx: TensorView,
   dgh: TensorView,
 ): void {
+  if (wasmGruCellBackward(dh, dOut, dhRec, ws, h, dgx, dgh)) return;
   const op = 'gruCellBackward';
   const R = dh.shape[0]!;
   const H = dh.shape[1]!;
@@ -196,6 +198,7 @@ export function lstmCellBackward(
   ws: TensorView,
   dgates: TensorView,
 ): void {
+  if (wasmLstmCellBackward(dh, dOut, dhRec, dc, ws, dgates)) return;
   const op = 'lstmCellBackward';
   const R = dh.shape[0]!;
   const H = dh.shape[1]!;

@@ -319,7 +319,7 @@ export function matmul(rt: WasmRuntime, a: TensorView, b: TensorView, out: Tenso
         const bp = bp0 + (sharedB ? 0 : (t - t0) * packBytes);
         const ca = pa + aStarts[t]! * 4;
         const cc = pc + t * M * N * 4;
-        for (let i0 = 0; i0 < M; i0 += rows) tasks.push([ca, bp, cc, N, K, rsA, csA, i0, Math.min(M, i0 + rows), work]);
+        for (let i0 = 0; i0 < M; i0 += rows) tasks.push([ca, bp, cc, N, K, rsA, csA, i0, Math.min(M, i0 + rows), work, 0, N]);
       }
       rt.run('mm_compute', tasks, threads > 1);
     }

@@ -11,10 +11,12 @@
  * - `csum|cmax|cmin(tid, x, out, rows, cols, xRs)`: out[j] = reduction over rows of column j.
  * - `softmax|logsoftmax(tid, x, out, rows, cols, xRs, outRs)`.
  * - `mm_packb(tid, b, dst, K, N, rsB, csB, j0, j1)` and
- *   `mm_compute(tid, a, bp, c, N, K, rsA, csA, i0, i1, scratch)`: see `MatmulGeometry`.
+ *   `mm_compute(tid, a, bp, c, N, K, rsA, csA, i0, i1, scratch, j0, j1)`: see `MatmulGeometry`.
  * - `mv_dot` / `mv_axpy`: one row of A times B, for products too short to pack.
+ * - `rnn_gru_fwd` … `rnn_lstm_bwd(tid, params, r0, r1)`: recurrent gate steps (recurrent-kernels.ts).
  */
 import { F64, I32, ModuleBuilder, V128, type Code, type FunctionBuilder, type Local } from './encoder.js';
+import { recurrentKernels } from './recurrent-kernels.js';
 import { VMath } from './vmath.js';
 
 export const UNARY_KERNELS = [
@@ -576,12 +578,15 @@ function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
   });
 }
 
-/** Computes rows [i0, i1) of C = A·B from packed B panels, packing A blocks into this thread's scratch. */
-function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuilder): void {
+/**
+ * Computes rows [i0, i1) and columns [j0, j1) of C = A·B from packed B panels (j0 a multiple
+ * of NR), packing A blocks into this thread's scratch.
+ */
+function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuilder): FunctionBuilder {
   const { MR, NR, MC, KC } = g;
-  const f = m.func(i32s(11), [], 'mm_compute');
-  const [tid, a, bp, cPtr, N, K, rsA, csA, i0, i1, scratch] = f.params as Local[] as [
-    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
+  const f = m.func(i32s(13), [], 'mm_compute');
+  const [tid, a, bp, cPtr, N, K, rsA, csA, i0, i1, scratch, j0, j1] = f.params as Local[] as [
+    Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
   ];
   const c = f.code;
   const ws = f.local(I32);
@@ -653,8 +658,8 @@ function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuild
         });
         c.end();
       });
-      forRange(c, jr, 0, N, NR, () => {
-        c.get(N).get(jr).op('i32.sub').set(nr);
+      forRange(c, jr, j0, j1, NR, () => {
+        c.get(j1).get(jr).op('i32.sub').set(nr);
         c.get(bp).get(pc).get(npad).op('i32.mul').get(jr).get(kc).op('i32.mul', 'i32.add').i32(2).op('i32.shl', 'i32.add').set(bpanel);
         forRange(c, ir, 0, mc, MR, () => {
           c.get(mc).get(ir).op('i32.sub').set(mr);
@@ -682,6 +687,7 @@ function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuild
       });
     });
   });
+  return f;
 }
 
 /**
@@ -809,7 +815,8 @@ export function buildKernelModule(options: KernelModuleOptions): KernelModule {
   softmaxKernel(m, true);
   const micro = microKernel(m, geometry, options.relaxedSimd);
   packBKernel(m, geometry);
-  computeKernel(m, geometry, micro);
+  const compute = computeKernel(m, geometry, micro);
   matVecKernels(m, options.relaxedSimd);
+  recurrentKernels(m, compute);
   return { bytes: m.encode(), exports: m.exportNames, geometry };
 }

@@ -12,7 +12,7 @@
  */
 
 /** Largest number of arguments a task passes (after the thread id). */
-export const TASK_ARGS = 11;
+export const TASK_ARGS = 13;
 const ROW = TASK_ARGS + 1;
 export const MAX_TASKS = 4096;
 const MAX_WORKERS = 64;
@@ -53,7 +53,7 @@ function torchletWorker(d) {
       const o = t * ROW;
       try {
         fn(tid, table[o], table[o + 1], table[o + 2], table[o + 3], table[o + 4], table[o + 5],
-          table[o + 6], table[o + 7], table[o + 8], table[o + 9], table[o + 10]);
+          table[o + 6], table[o + 7], table[o + 8], table[o + 9], table[o + 10], table[o + 11], table[o + 12]);
       } catch (e) {
         Atomics.store(ctrl, ${ERROR}, 1);
       }
@@ -209,7 +209,7 @@ export class ThreadPool {
         if (failure === undefined) {
           const o = t * ROW;
           kernel(0, table[o]!, table[o + 1]!, table[o + 2]!, table[o + 3]!, table[o + 4]!, table[o + 5]!,
-            table[o + 6]!, table[o + 7]!, table[o + 8]!, table[o + 9]!, table[o + 10]!);
+            table[o + 6]!, table[o + 7]!, table[o + 8]!, table[o + 9]!, table[o + 10]!, table[o + 11]!, table[o + 12]!);
         }
       } catch (e) {
         failure = e;

@@ -7,6 +7,8 @@ export interface WorkloadContext {
   log(message: string): void;
   /** Timing settings every case uses unless it has a reason not to. */
   readonly timing: MeasureOptions;
+  /** Also time the other frameworks (TensorFlow.js, onnxruntime-node, PyTorch) on W1–W4 (`--no-peers` turns it off). */
+  readonly peers: boolean;
 }
 
 /** One benchmark: a set of cases, each timed against a plain-JavaScript baseline in the same run. */

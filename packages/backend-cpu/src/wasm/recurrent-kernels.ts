@@ -1,0 +1,321 @@
+/**
+ * The recurrent gate kernels of the backend's Wasm module: the GRU and LSTM step
+ * (`rnn_gru_fwd`, `rnn_lstm_fwd`) and their backward steps (`rnn_gru_bwd`, `rnn_lstm_bwd`),
+ * with the semantics of the `gruCell` … `lstmCellBackward` fused kernels in float32 SIMD.
+ *
+ * Each is `<name>(tid, params, r0, r1)`: it processes rows [r0, r1) of the step, reading its
+ * arguments from a parameter block in the heap laid out as the `*_FWD` / `*_BWD` lists say
+ * (one i32 word each: byte addresses, byte row strides, the hidden size H (a multiple of 4),
+ * flags). Rows are independent, so the thread pool can share them out.
+ */
+import { I32, V128, type Code, type FunctionBuilder, type Local, type ModuleBuilder } from './encoder.js';
+import { VMath } from './vmath.js';
+
+/** Parameter-block layouts: word index of each field (pointer fields come with a row stride). */
+export const GRU_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'h', 'hrs', 'out', 'ors', 'ws', 'wsrs', 'H', 'hasB', 'hasWs'] as const;
+export const LSTM_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'c', 'crs', 'cout', 'cors', 'hout', 'hors', 'ws', 'wsrs', 'H', 'hasB', 'hasWs'] as const;
+export const GRU_BWD = ['dh', 'dhrs', 'do', 'dors', 'dr', 'drrs', 'R2', 'ws', 'wsrs', 'h', 'hrs', 'dgx', 'dgxrs', 'dgh', 'dghrs', 'H', 'hasDo'] as const;
+export const LSTM_BWD = ['dh', 'dhrs', 'do', 'dors', 'dr', 'drrs', 'R2', 'dc', 'dcrs', 'ws', 'wsrs', 'dg', 'dgrs', 'H', 'hasDo'] as const;
+
+type Fields<L extends readonly string[]> = Record<L[number], Local>;
+
+/**
+ * Declares the internal kernel `(params, r0, r1, c0, c1)` (rows [r0, r1), hidden columns
+ * [c0, c1), c0 and c1 multiples of 4) and loads every field of the parameter block into a
+ * local; also exports `name(tid, params, r0, r1)`, the same over all H columns.
+ */
+function kernel<L extends readonly string[]>(
+  m: ModuleBuilder,
+  name: string,
+  layout: L,
+): { f: FunctionBuilder; p: Fields<L>; r0: Local; r1: Local; c0: Local; c1: Local } {
+  const f = m.func([I32, I32, I32, I32, I32], []);
+  const [params, r0, r1, c0, c1] = f.params as [Local, Local, Local, Local, Local];
+  const p = {} as Record<string, Local>;
+  layout.forEach((field, i) => {
+    const l = f.local(I32);
+    f.code.get(params).mem('i32.load', 4 * i).set(l);
+    p[field] = l;
+  });
+  const w = m.func([I32, I32, I32, I32], [], name);
+  const [, wp, wr0, wr1] = w.params as [Local, Local, Local, Local];
+  w.code.get(wp).get(wr0).get(wr1).i32(0).get(wp).mem('i32.load', 4 * layout.indexOf('H')).call(f);
+  KERNELS.set(name, f);
+  return { f, p: p as Fields<L>, r0: r0!, r1: r1!, c0: c0!, c1: c1! };
+}
+
+/** The internal (column-range) functions by exported name, for the sequence kernels to call. */
+const KERNELS = new Map<string, FunctionBuilder>();
+
+/** p ← base + r·rowStride + c0·4. */
+function rowPtr(c: Code, dst: Local, base: Local, r: Local, rs: Local, c0: Local): void {
+  c.get(base).get(r).get(rs).op('i32.mul', 'i32.add').get(c0).i32(2).op('i32.shl', 'i32.add').set(dst);
+}
+
+function forRange(c: Code, l: Local, from: Local | number, to: Local, step: number, body: () => void): void {
+  if (typeof from === 'number') c.i32(from);
+  else c.get(from);
+  c.set(l);
+  c.while(
+    () => c.get(l).get(to).op('i32.lt_s'),
+    () => {
+      body();
+      c.inc(l, step);
+    },
+  );
+}
+
+/** Loads the v128 at `ptr + off` (off a local or null). */
+function load(c: Code, ptr: Local, off: Local | null): Code {
+  c.get(ptr);
+  if (off) c.get(off).op('i32.add');
+  return c.mem('v128.load');
+}
+
+/** Stores local `v` at `ptr + off`. */
+function store(c: Code, ptr: Local, off: Local | null, v: Local): void {
+  c.get(ptr);
+  if (off) c.get(off).op('i32.add');
+  c.get(v).mem('v128.store');
+}
+
+/** Gate-block byte offsets g1 = 4H, g2 = 8H, … up to `n` blocks. */
+function gateOffsets(f: FunctionBuilder, H: Local, n: number): Local[] {
+  const c = f.code;
+  const g: Local[] = [];
+  for (let k = 1; k <= n; k++) {
+    const l = f.local(I32);
+    c.get(H).i32(4 * k).op('i32.mul').set(l);
+    g.push(l);
+  }
+  return g;
+}
+
+
+function gruForward(m: ModuleBuilder): void {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_fwd', GRU_FWD);
+  const c = f.code;
+  const vm = new VMath(f);
+  const i32 = (): Local => f.local(I32);
+  const v = (): Local => f.local(V128);
+  const [r, j, n4, px, pg, pb, ph, po, pw] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [ar, az, ghn, rg, zg, an, nn, hp, t] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const [g1, g2, g3] = gateOffsets(f, p.H, 3) as [Local, Local, Local];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4);
+  forRange(c, r!, r0, r1, 1, () => {
+    rowPtr(c, px!, p.x, r!, p.xrs, c0);
+    rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
+    rowPtr(c, ph!, p.h, r!, p.hrs, c0);
+    rowPtr(c, po!, p.out, r!, p.ors, c0);
+    rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
+    c.get(p.b).get(c0).i32(2).op('i32.shl', 'i32.add').set(pb!);
+    forRange(c, j!, 0, n4!, 1, () => {
+      load(c, px!, null);
+      load(c, pg!, null).op('f32x4.add');
+      c.set(ar!);
+      c.get(p.hasB).if().get(ar!).get(pb!).mem('v128.load').op('f32x4.add').set(ar!).end();
+      load(c, px!, g1);
+      load(c, pg!, g1).op('f32x4.add').set(az!);
+      c.get(p.hasB).if().get(az!).get(pb!).get(g1).op('i32.add').mem('v128.load').op('f32x4.add').set(az!).end();
+      load(c, pg!, g2).set(ghn!);
+      c.get(p.hasB).if().get(ghn!).get(pb!).get(g2).op('i32.add').mem('v128.load').op('f32x4.add').set(ghn!).end();
+      vm.sigmoid(ar!, rg!);
+      vm.sigmoid(az!, zg!);
+      load(c, px!, g2).get(rg!).get(ghn!).op('f32x4.mul', 'f32x4.add').set(an!);
+      vm.tanh(an!, nn!);
+      load(c, ph!, null).set(hp!);
+      // h' = n + z (h − n)
+      c.get(nn!).get(zg!).get(hp!).get(nn!).op('f32x4.sub', 'f32x4.mul', 'f32x4.add').set(t!);
+      store(c, po!, null, t!);
+      c.get(p.hasWs).if();
+      store(c, pw!, null, rg!);
+      store(c, pw!, g1, zg!);
+      store(c, pw!, g2, nn!);
+      store(c, pw!, g3, ghn!);
+      c.end();
+      for (const q of [px, pg, pb, ph, po, pw]) c.inc(q!, 16);
+    });
+  });
+}
+
+function lstmForward(m: ModuleBuilder): void {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_lstm_fwd', LSTM_FWD);
+  const c = f.code;
+  const vm = new VMath(f);
+  const i32 = (): Local => f.local(I32);
+  const v = (): Local => f.local(V128);
+  const [r, j, n4, px, pg, pb, pc, pco, pho, pw] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [a, ig, fg, gg, og, cp, cn, tc, t] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const [g1, g2, g3, g4, g5] = gateOffsets(f, p.H, 5) as [Local, Local, Local, Local, Local];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
+  const gate = (off: Local | null): void => {
+    load(c, px!, off);
+    load(c, pg!, off).op('f32x4.add').set(a!);
+    c.get(p.hasB).if().get(a!);
+    load(c, pb!, off).op('f32x4.add').set(a!);
+    c.end();
+  };
+  forRange(c, r!, r0, r1, 1, () => {
+    rowPtr(c, px!, p.x, r!, p.xrs, c0);
+    rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
+    rowPtr(c, pc!, p.c, r!, p.crs, c0);
+    rowPtr(c, pco!, p.cout, r!, p.cors, c0);
+    rowPtr(c, pho!, p.hout, r!, p.hors, c0);
+    rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
+    c.get(p.b).get(c0).i32(2).op('i32.shl', 'i32.add').set(pb!);
+    forRange(c, j!, 0, n4!, 1, () => {
+      gate(null);
+      vm.sigmoid(a!, ig!);
+      gate(g1);
+      vm.sigmoid(a!, fg!);
+      gate(g2);
+      vm.tanh(a!, gg!);
+      gate(g3);
+      vm.sigmoid(a!, og!);
+      load(c, pc!, null).set(cp!);
+      c.get(fg!).get(cp!).op('f32x4.mul').get(ig!).get(gg!).op('f32x4.mul', 'f32x4.add').set(cn!);
+      vm.tanh(cn!, tc!);
+      store(c, pco!, null, cn!);
+      c.get(og!).get(tc!).op('f32x4.mul').set(t!);
+      store(c, pho!, null, t!);
+      c.get(p.hasWs).if();
+      store(c, pw!, null, ig!);
+      store(c, pw!, g1, fg!);
+      store(c, pw!, g2, gg!);
+      store(c, pw!, g3, og!);
+      store(c, pw!, g4, cp!);
+      store(c, pw!, g5, tc!);
+      c.end();
+      for (const q of [px, pg, pb, pc, pco, pho, pw]) c.inc(q!, 16);
+    });
+  });
+}
+
+/**
+ * Emits `g = dh (+ dOut) (+ dhRec for rows below R2)` into local `g` at the current pointers.
+ * `useRec` is a per-row i32 flag.
+ */
+function totalGrad(c: Code, g: Local, pdh: Local, pdo: Local, pdr: Local, hasDo: Local, useRec: Local): void {
+  load(c, pdh, null).set(g);
+  c.get(hasDo).if().get(g);
+  load(c, pdo, null).op('f32x4.add').set(g);
+  c.end();
+  c.get(useRec).if().get(g);
+  load(c, pdr, null).op('f32x4.add').set(g);
+  c.end();
+}
+
+function gruBackward(m: ModuleBuilder): void {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_bwd', GRU_BWD);
+  const c = f.code;
+  const i32 = (): Local => f.local(I32);
+  const v = (): Local => f.local(V128);
+  const [r, j, n4, pdh, pdo, pdr, pw, ph, pgx, pgh, useRec] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [g, rg, zg, n, ghn, dn, dz, dr, t, one] = [v(), v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const [g1, g2, g3] = gateOffsets(f, p.H, 3) as [Local, Local, Local];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
+  c.f32x4(1).set(one!);
+  forRange(c, r!, r0, r1, 1, () => {
+    rowPtr(c, pdh!, p.dh, r!, p.dhrs, c0);
+    rowPtr(c, pdo!, p.do, r!, p.dors, c0);
+    rowPtr(c, pdr!, p.dr, r!, p.drrs, c0);
+    rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
+    rowPtr(c, ph!, p.h, r!, p.hrs, c0);
+    rowPtr(c, pgx!, p.dgx, r!, p.dgxrs, c0);
+    rowPtr(c, pgh!, p.dgh, r!, p.dghrs, c0);
+    c.get(r!).get(p.R2).op('i32.lt_s').set(useRec!);
+    forRange(c, j!, 0, n4!, 1, () => {
+      totalGrad(c, g!, pdh!, pdo!, pdr!, p.hasDo, useRec!);
+      load(c, pw!, null).set(rg!);
+      load(c, pw!, g1).set(zg!);
+      load(c, pw!, g2).set(n!);
+      load(c, pw!, g3).set(ghn!);
+      // dn = g (1 − z)(1 − n²)
+      c.get(g!).get(one!).get(zg!).op('f32x4.sub', 'f32x4.mul');
+      c.get(one!).get(n!).get(n!).op('f32x4.mul', 'f32x4.sub', 'f32x4.mul').set(dn!);
+      // dz = g (h − n) z (1 − z)
+      c.get(g!);
+      load(c, ph!, null).get(n!).op('f32x4.sub', 'f32x4.mul');
+      c.get(zg!).get(one!).get(zg!).op('f32x4.sub', 'f32x4.mul', 'f32x4.mul').set(dz!);
+      // dr = dn · ghn · r (1 − r)
+      c.get(dn!).get(ghn!).op('f32x4.mul');
+      c.get(rg!).get(one!).get(rg!).op('f32x4.sub', 'f32x4.mul', 'f32x4.mul').set(dr!);
+      store(c, pgx!, null, dr!);
+      store(c, pgx!, g1, dz!);
+      store(c, pgx!, g2, dn!);
+      store(c, pgh!, null, dr!);
+      store(c, pgh!, g1, dz!);
+      c.get(dn!).get(rg!).op('f32x4.mul').set(t!);
+      store(c, pgh!, g2, t!);
+      c.get(g!).get(zg!).op('f32x4.mul').set(t!);
+      store(c, pdh!, null, t!);
+      for (const q of [pdh, pdo, pdr, pw, ph, pgx, pgh]) c.inc(q!, 16);
+    });
+  });
+}
+
+function lstmBackward(m: ModuleBuilder): void {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_lstm_bwd', LSTM_BWD);
+  const c = f.code;
+  const i32 = (): Local => f.local(I32);
+  const v = (): Local => f.local(V128);
+  const [r, j, n4, pdh, pdo, pdr, pdc, pw, pdg, useRec] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [g, ig, fg, gg, og, tc, dct, t, one, zero] = [v(), v(), v(), v(), v(), v(), v(), v(), v(), v()];
+  const [g1, g2, g3, g4, g5] = gateOffsets(f, p.H, 5) as [Local, Local, Local, Local, Local];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
+  c.f32x4(1).set(one!);
+  c.f32x4(0).set(zero!);
+  const dsig = (y: Local): void => void c.get(y).get(one!).get(y).op('f32x4.sub', 'f32x4.mul');
+  forRange(c, r!, r0, r1, 1, () => {
+    rowPtr(c, pdh!, p.dh, r!, p.dhrs, c0);
+    rowPtr(c, pdo!, p.do, r!, p.dors, c0);
+    rowPtr(c, pdr!, p.dr, r!, p.drrs, c0);
+    rowPtr(c, pdc!, p.dc, r!, p.dcrs, c0);
+    rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
+    rowPtr(c, pdg!, p.dg, r!, p.dgrs, c0);
+    c.get(r!).get(p.R2).op('i32.lt_s').set(useRec!);
+    forRange(c, j!, 0, n4!, 1, () => {
+      totalGrad(c, g!, pdh!, pdo!, pdr!, p.hasDo, useRec!);
+      load(c, pw!, null).set(ig!);
+      load(c, pw!, g1).set(fg!);
+      load(c, pw!, g2).set(gg!);
+      load(c, pw!, g3).set(og!);
+      load(c, pw!, g5).set(tc!);
+      // dct = dc + g o (1 − tc²)
+      load(c, pdc!, null).get(g!).get(og!).op('f32x4.mul');
+      c.get(one!).get(tc!).get(tc!).op('f32x4.mul', 'f32x4.sub', 'f32x4.mul', 'f32x4.add').set(dct!);
+      // di = dct gg i (1 − i)
+      c.get(dct!).get(gg!).op('f32x4.mul');
+      dsig(ig!);
+      c.op('f32x4.mul').set(t!);
+      store(c, pdg!, null, t!);
+      // df = dct c_prev f (1 − f)
+      c.get(dct!);
+      load(c, pw!, g4).op('f32x4.mul');
+      dsig(fg!);
+      c.op('f32x4.mul').set(t!);
+      store(c, pdg!, g1, t!);
+      // dg = dct i (1 − gg²)
+      c.get(dct!).get(ig!).op('f32x4.mul');
+      c.get(one!).get(gg!).get(gg!).op('f32x4.mul', 'f32x4.sub', 'f32x4.mul').set(t!);
+      store(c, pdg!, g2, t!);
+      // do = g tc o (1 − o)
+      c.get(g!).get(tc!).op('f32x4.mul');
+      dsig(og!);
+      c.op('f32x4.mul').set(t!);
+      store(c, pdg!, g3, t!);
+      c.get(dct!).get(fg!).op('f32x4.mul').set(t!);
+      store(c, pdc!, null, t!);
+      store(c, pdh!, null, zero!);
+      for (const q of [pdh, pdo, pdr, pdc, pw, pdg]) c.inc(q!, 16);
+    });
+  });
+}
+
+/** Adds the recurrent gate kernels to the backend's kernel module. */
+export function recurrentKernels(m: ModuleBuilder): void {
+  gruForward(m);
+  lstmForward(m);
+  gruBackward(m);
+  lstmBackward(m);
+}

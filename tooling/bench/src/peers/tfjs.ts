@@ -1,0 +1,36 @@
+/**
+ * TensorFlow.js 4.22 as a benchmark peer, with its `cpu` (plain JavaScript) or `wasm`
+ * (XNNPACK, one thread: tfjs turns Wasm threads off in Node) backend. One module instance
+ * serves both; `useTf(name)` switches the active backend before a case builds its tensors.
+ */
+export type TF = typeof import('@tensorflow/tfjs');
+export type TfBackend = 'cpu' | 'wasm';
+
+let tfPromise: Promise<TF> | null = null;
+
+async function loadTf(): Promise<TF> {
+  tfPromise ??= (async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(1);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return tf;
+  })();
+  return tfPromise;
+}
+
+/** TensorFlow.js with `backend` active (initialised on first use). */
+export async function useTf(backend: TfBackend): Promise<TF> {
+  const tf = await loadTf();
+  if (tf.getBackend() !== backend) {
+    const ok = await tf.setBackend(backend);
+    if (!ok) throw new Error(`tfjs: the ${backend} backend did not initialise`);
+  }
+  await tf.ready();
+  return tf;
+}
+
+/** The label used in tables and JSON. */
+export function tfLabel(backend: TfBackend): string {
+  return backend === 'wasm' ? 'tfjs-wasm (1 thread)' : 'tfjs-cpu';
+}
