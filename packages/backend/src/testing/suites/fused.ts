@@ -6,7 +6,6 @@
 import { describe } from 'vitest';
 import type { Backend, TensorView } from '../../backend.js';
 import type { DType } from '../../dtype.js';
-import type { FusedKernelName } from '../../fused.js';
 import { FLOAT_DTYPES, type SuiteContext } from '../context.js';
 import { assertClose, makeView, readView, roundToDType, seededValues, type BufferScope, type Operand } from '../helpers.js';
 import { axisLines, keptShape, logSoftmaxRef, softmaxRef } from '../reference.js';
