@@ -10,6 +10,7 @@
  */
 import type { TensorView } from '@torchlet/backend';
 import { CpuBuffer } from '../buffer.js';
+import { matmulScratchBytes, packedBFloats } from '../wasm/kernel-module.js';
 import { wasmRuntime, type WasmRuntime } from '../wasm/runtime.js';
 
 // ---- dispatch ---------------------------------------------------------------------------------
@@ -123,5 +124,206 @@ export function wasmLstmCellBackward(dh: TensorView, dOut: TensorView | null, dh
   const [d, o, r, cc, w, g] = a as [number, number][];
   const R2 = dhRec ? Math.min(R, dhRec.shape[0]!) : 0;
   runRows(rt, 'rnn_lstm_bwd', [d![0], d![1], o![0], o![1], r![0], r![1], R2, cc![0], cc![1], w![0], w![1], g![0], g![1], H, dOut ? 1 : 0], R, H);
+  return true;
+}
+
+// ---- whole sequences: one job per step ---------------------------------------------------------
+
+/** Multiply-adds of a step below which it stays on one thread. */
+const SEQ_PARALLEL_MIN = 1 << 16;
+
+/** Hidden-column blocks (multiples of 8) for `p` threads. */
+function columnBlocks(H: number, p: number): [number, number][] {
+  const chunk = Math.max(8, Math.ceil(H / p / 8) * 8);
+  const blocks: [number, number][] = [];
+  for (let j0 = 0; j0 < H; j0 += chunk) blocks.push([j0, Math.min(H, j0 + chunk)]);
+  return blocks;
+}
+
+/** Heap blocks for one sequence call, freed together. */
+class Scratch {
+  readonly #blocks: number[] = [];
+  constructor(readonly rt: WasmRuntime) {}
+  alloc(bytes: number): number {
+    const p = this.rt.heap.alloc(bytes + 64, false);
+    if (p < 0) throw new Error('cpu backend: the Wasm heap is full');
+    this.#blocks.push(p);
+    return (p + 63) & ~63;
+  }
+  free(): void {
+    for (const p of this.#blocks) this.rt.heap.free(p);
+  }
+}
+
+/** Packs K×N B (byte strides rsB, csB) into `dst` with the matmul's panel layout, shared between threads. */
+function packB(rt: WasmRuntime, b: number, dst: number, K: number, N: number, rsB: number, csB: number, p: number): void {
+  const NR = rt.geometry.NR;
+  const panels = Math.ceil(N / NR);
+  const per = Math.ceil(panels / p);
+  const tasks: number[][] = [];
+  for (let j = 0; j < panels; j += per) tasks.push([b, dst, K, N, rsB, csB, j * NR, Math.min(panels, j + per) * NR]);
+  rt.run('mm_packb', tasks, p > 1);
+}
+
+interface SeqSetup {
+  rt: WasmRuntime;
+  H: number;
+  B: number;
+  p: number;
+  blocks: [number, number][];
+  scratch: Scratch;
+  work: number;
+}
+
+function seqSetup(rt: WasmRuntime, B: number, H: number, G: number): SeqSetup {
+  const p = rt.parallelism > 1 && B * G * H * H >= SEQ_PARALLEL_MIN ? rt.parallelism : 1;
+  const blocks = columnBlocks(H, p);
+  const scratch = new Scratch(rt);
+  const work = scratch.alloc(matmulScratchBytes(rt.geometry) * rt.parallelism);
+  return { rt, H, B, p, blocks, scratch, work };
+}
+
+/** Copies `n` floats between heap addresses. */
+function heapCopy(rt: WasmRuntime, dst: number, src: number, n: number): void {
+  const f = new Float32Array(rt.heap.memory.buffer);
+  f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+}
+
+/**
+ * Copies the [B, H] rows at `src` (byte row stride srs) to `dst` (stride drs).
+ */
+function copyRows(rt: WasmRuntime, dst: number, drs: number, src: number, srs: number, B: number, H: number): void {
+  if (drs === srs && srs === H * 4) return heapCopy(rt, dst, src, B * H);
+  for (let r = 0; r < B; r++) heapCopy(rt, dst + r * drs, src + r * srs, H);
+}
+
+/**
+ * The forward of an unpacked GRU/LSTM layer-direction (every step has the same batch B): see
+ * `recurrentForward` in recurrent.ts. False when the Wasm kernels cannot take it.
+ */
+export function wasmRecurrentForward(
+  mode: 'gru' | 'lstm',
+  gx: TensorView,
+  whh: TensorView,
+  bhh: TensorView | null,
+  steps: number,
+  reverse: boolean,
+  hState: TensorView,
+  cState: TensorView | null,
+  out: TensorView,
+  ws: TensorView | null,
+  hPrev: TensorView | null,
+): boolean {
+  const B = hState.shape[0]!;
+  const H = hState.shape[1]!;
+  const G = mode === 'gru' ? 3 : 4;
+  const GH = G * H;
+  if (H % 8 !== 0 || B === 0 || steps === 0 || (mode === 'lstm') !== (cState !== null)) return false;
+  if (whh.shape.length !== 2 || whh.shape[0] !== GH || whh.shape[1] !== H) return false;
+  const rt = wasmRuntime();
+  if (rt === null) return false;
+  const a = all(rt, [[gx, GH], [bhh, GH], [hState, H], [cState, H], [out, H], [ws, (mode === 'gru' ? 4 : 6) * H], [hPrev, H], [whh, H]]);
+  if (a === null) return false;
+  const [x, b, hs, cs, o, w, hp] = a as [number, number][] as [number, number][];
+  const wb = (whh.buffer as CpuBuffer).ptr + whh.offset * 4;
+  const s = seqSetup(rt, B, H, G);
+  try {
+    const bp = s.scratch.alloc(packedBFloats(rt.geometry, H, GH) * 4);
+    const gh = s.scratch.alloc(B * GH * 4);
+    const gate = s.scratch.alloc(64 * 4);
+    const seq = s.scratch.alloc(64 * 4);
+    // B = W_hhᵀ (K = H, N = G·H)
+    packB(rt, wb, bp, H, GH, whh.strides[1]! * 4, whh.strides[0]! * 4, s.p);
+    const words = new Int32Array(rt.heap.memory.buffer);
+    let prev = hs![0];
+    let prevRs = hs![1];
+    for (let k = 0; k < steps; k++) {
+      const t = reverse ? steps - 1 - k : k;
+      const row = t * B;
+      const xo = x![0] + row * x![1];
+      const oo = o![0] + row * o![1];
+      const wo = ws ? w![0] + row * w![1] : 0;
+      if (hPrev) copyRows(rt, hp![0] + row * hp![1], hp![1], prev, prevRs, B, H);
+      const gw =
+        mode === 'gru'
+          ? [xo, x![1], gh, GH * 4, b![0], prev, prevRs, oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0]
+          : [xo, x![1], gh, GH * 4, b![0], cs![0], cs![1], cs![0], cs![1], oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0];
+      words.set(gw, gate >> 2);
+      words.set([gate, mode === 'lstm' ? 1 : 0, prev, prevRs, B, H, bp, GH, gh, s.work, G, H], seq >> 2);
+      rt.run('rnn_seq_fwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
+      prev = oo;
+      prevRs = o![1];
+    }
+    copyRows(rt, hs![0], hs![1], prev, prevRs, B, H);
+  } finally {
+    s.scratch.free();
+  }
+  return true;
+}
+
+/**
+ * The backward of `wasmRecurrentForward`'s layer-direction: see `recurrentBackward` in
+ * recurrent.ts. False when the Wasm kernels cannot take it.
+ */
+export function wasmRecurrentBackward(
+  mode: 'gru' | 'lstm',
+  whh: TensorView,
+  steps: number,
+  reverse: boolean,
+  dOut: TensorView | null,
+  dhState: TensorView,
+  dcState: TensorView | null,
+  ws: TensorView,
+  hPrev: TensorView | null,
+  dgx: TensorView,
+  dgh: TensorView,
+): boolean {
+  const B = dhState.shape[0]!;
+  const H = dhState.shape[1]!;
+  const G = mode === 'gru' ? 3 : 4;
+  const GH = G * H;
+  if (H % 8 !== 0 || B === 0 || steps === 0 || (mode === 'lstm') !== (dcState !== null) || (mode === 'gru') !== (hPrev !== null)) return false;
+  if (whh.shape.length !== 2 || whh.shape[0] !== GH || whh.shape[1] !== H) return false;
+  const rt = wasmRuntime();
+  if (rt === null) return false;
+  const a = all(rt, [[dOut, H], [dhState, H], [dcState, H], [ws, (mode === 'gru' ? 4 : 6) * H], [hPrev, H], [dgx, GH], [dgh, GH], [whh, H]]);
+  if (a === null) return false;
+  const [dO, dh, dc, w, hp, gx, gh] = a as [number, number][] as [number, number][];
+  const wb = (whh.buffer as CpuBuffer).ptr + whh.offset * 4;
+  const s = seqSetup(rt, B, H, G);
+  try {
+    const bp = s.scratch.alloc(packedBFloats(rt.geometry, GH, H) * 4);
+    const rec = s.scratch.alloc(B * H * 4);
+    const gate = s.scratch.alloc(64 * 4);
+    const seq = s.scratch.alloc(64 * 4);
+    // B = W_hh (K = G·H, N = H)
+    packB(rt, wb, bp, GH, H, whh.strides[0]! * 4, whh.strides[1]! * 4, s.p);
+    const words = new Int32Array(rt.heap.memory.buffer);
+    let prevGh = 0;
+    for (let k = steps - 1; k >= 0; k--) {
+      const t = reverse ? steps - 1 - k : k;
+      const row = t * B;
+      const hasRec = k < steps - 1 ? 1 : 0;
+      const doPtr = dOut ? dO![0] + row * dO![1] : 0;
+      const gw =
+        mode === 'gru'
+          ? [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, w![0] + row * w![1], w![1], hp![0] + row * hp![1], hp![1], gx![0] + row * gx![1], gx![1], gh![0] + row * gh![1], gh![1], H, dOut ? 1 : 0]
+          : [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, dc![0], dc![1], w![0] + row * w![1], w![1], gx![0] + row * gx![1], gx![1], H, dOut ? 1 : 0];
+      words.set(gw, gate >> 2);
+      words.set([gate, mode === 'lstm' ? 1 : 0, hasRec, prevGh, gh![1], B, GH, bp, H, rec, s.work, B], seq >> 2);
+      rt.run('rnn_seq_bwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
+      prevGh = gh![0] + row * gh![1];
+    }
+    // ∂L/∂h0 += dgh(first step) · W_hh
+    rt.run('mm_compute', s.blocks.map(([j0, j1]) => [prevGh, bp, rec, H, GH, gh![1], 4, 0, B, s.work, j0, j1]), s.p > 1);
+    const f = new Float32Array(rt.heap.memory.buffer);
+    for (let r = 0; r < B; r++) {
+      const d = (dh![0] + r * dh![1]) >> 2;
+      const q = (rec >> 2) + r * H;
+      for (let j = 0; j < H; j++) f[d + j]! += f[q + j]!;
+    }
+  } finally {
+    s.scratch.free();
+  }
   return true;
 }

@@ -2,6 +2,7 @@ import type { TensorView } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu-backend.js';
 import { getNumThreads, setNumThreads } from '../wasm/runtime.js';
+import { recurrentBackward, recurrentForward } from './recurrent.js';
 import { be, rng, values } from '../test-helpers.js';
 
 const js = new CpuBackend({ kernels: 'js' });
@@ -132,5 +133,109 @@ describe('fused recurrent cells', () => {
     } finally {
       setNumThreads(saved);
     }
+  });
+
+  describe('whole layers (recurrentForward / recurrentBackward) equal the step-by-step loop', () => {
+    const T = 5;
+    const B = 3;
+    const HS = 128; // large enough for the threads to split the hidden columns
+    const rows = (v: TensorView, start: number, count: number): TensorView => ({
+      ...v,
+      shape: [count, v.shape[1]!],
+      offset: v.offset + start * v.strides[0]!,
+    });
+    const tr = (v: TensorView): TensorView => ({ ...v, shape: [v.shape[1]!, v.shape[0]!], strides: [v.strides[1]!, v.strides[0]!] });
+
+    for (const mode of ['gru', 'lstm'] as const) {
+      for (const reverse of [false, true]) {
+        for (const threads of [1, 2]) {
+          it(`${mode}${reverse ? ', reverse' : ''}, ${threads} thread(s)`, () => {
+            const G = mode === 'gru' ? 3 : 4;
+            const GH = G * HS;
+            const WSC = (mode === 'gru' ? 4 : 6) * HS;
+            const g4 = rng(21);
+            const d = {
+              gx: random(T * B * GH, g4),
+              whh: random(GH * HS, g4).map((x) => x / 4),
+              bhh: random(GH, g4),
+              h0: random(B * HS, g4),
+              c0: random(B * HS, g4),
+              dOut: random(T * B * HS, g4),
+              dhN: random(B * HS, g4),
+              dcN: random(B * HS, g4),
+            };
+            const saved = getNumThreads();
+            setNumThreads(threads);
+            be.waitForThreads();
+            try {
+              // Step by step on the backend itself (per-step kernels and matmuls), as nn's loop does.
+              const ref = (() => {
+                const v = (shape: number[], x: ArrayLike<number>): TensorView => view(be, shape, x);
+                const gx = v([T * B, GH], d.gx);
+                const whh = v([GH, HS], d.whh);
+                const bhh = v([GH], d.bhh);
+                const h = v([B, HS], d.h0);
+                const c = v([B, HS], d.c0);
+                const out = v([T * B, HS], new Float32Array(T * B * HS));
+                const ws = v([T * B, WSC], new Float32Array(T * B * WSC));
+                const hPrev = v([T * B, HS], new Float32Array(T * B * HS));
+                const gh = v([B, GH], new Float32Array(B * GH));
+                for (let s = 0; s < T; s++) {
+                  const t = reverse ? T - 1 - s : s;
+                  be.assign(rows(hPrev, t * B, B), h);
+                  be.matmul(h, tr(whh), gh);
+                  if (mode === 'gru') be.fused.gruCell!(rows(gx, t * B, B), gh, bhh, h, rows(out, t * B, B), rows(ws, t * B, B));
+                  else be.fused.lstmCell!(rows(gx, t * B, B), gh, bhh, c, c, rows(out, t * B, B), rows(ws, t * B, B));
+                  be.assign(h, rows(out, t * B, B));
+                }
+                const dh = v([B, HS], d.dhN);
+                const dc = v([B, HS], d.dcN);
+                const dOut = v([T * B, HS], d.dOut);
+                const dgx = v([T * B, GH], new Float32Array(T * B * GH));
+                const dgh = mode === 'gru' ? v([T * B, GH], new Float32Array(T * B * GH)) : dgx;
+                const rec = v([B, HS], new Float32Array(B * HS));
+                for (let s = T - 1; s >= 0; s--) {
+                  const t = reverse ? T - 1 - s : s;
+                  const dr = s < T - 1 ? rec : null;
+                  if (mode === 'gru') be.fused.gruCellBackward!(dh, rows(dOut, t * B, B), dr, rows(ws, t * B, B), rows(hPrev, t * B, B), rows(dgx, t * B, B), rows(dgh, t * B, B));
+                  else be.fused.lstmCellBackward!(dh, rows(dOut, t * B, B), dr, dc, rows(ws, t * B, B), rows(dgx, t * B, B));
+                  be.matmul(rows(dgh, t * B, B), whh, rec);
+                }
+                be.binary('add', dh, rec, dh);
+                return [out, h, c, ws, hPrev, dh, dc, dgx, dgh].map(values);
+              })();
+              const got = (() => {
+                const v = (shape: number[], x: ArrayLike<number>): TensorView => view(be, shape, x);
+                const gx = v([T * B, GH], d.gx);
+                const whh = v([GH, HS], d.whh);
+                const h = v([B, HS], d.h0);
+                const c = mode === 'lstm' ? v([B, HS], d.c0) : null;
+                const out = v([T * B, HS], new Float32Array(T * B * HS));
+                const ws = v([T * B, WSC], new Float32Array(T * B * WSC));
+                const hPrev = v([T * B, HS], new Float32Array(T * B * HS));
+                expect(recurrentForward(mode, gx, whh, v([GH], d.bhh), T, reverse, h, c, out, ws, hPrev)).toBe(true);
+                const dh = v([B, HS], d.dhN);
+                const dc = mode === 'lstm' ? v([B, HS], d.dcN) : null;
+                const dgx = v([T * B, GH], new Float32Array(T * B * GH));
+                const dgh = mode === 'gru' ? v([T * B, GH], new Float32Array(T * B * GH)) : dgx;
+                expect(recurrentBackward(mode, whh, T, reverse, v([T * B, HS], d.dOut), dh, dc, ws, mode === 'gru' ? hPrev : null, dgx, dgh)).toBe(true);
+                return [out, h, c ?? v([B, HS], d.c0), ws, hPrev, dh, dc ?? v([B, HS], d.dcN), dgx, dgh].map(values);
+              })();
+              got.forEach((arr, k) => arr.forEach((x, i) => expect(x).toBeCloseTo(ref[k]![i]!, 4)));
+            } finally {
+              setNumThreads(saved);
+            }
+          });
+        }
+      }
+    }
+
+    it('are the backend\'s fused kernels, and decline what they do not cover (TypeScript kernels, hidden size not a multiple of 8)', () => {
+      expect((be.fused as Record<string, unknown>)['recurrentForward']).toBe(recurrentForward);
+      expect((be.fused as Record<string, unknown>)['recurrentBackward']).toBe(recurrentBackward);
+      const v = (b: CpuBackend, shape: number[]): TensorView => view(b, shape, new Float32Array(shape.reduce((x, y) => x * y, 1)));
+      expect(recurrentForward('gru', v(js, [2, 24]), v(js, [24, 8]), null, 1, false, v(js, [2, 8]), null, v(js, [2, 8]), null, null)).toBe(false);
+      expect(recurrentForward('gru', v(be, [2, 12]), v(be, [12, 4]), null, 1, false, v(be, [2, 4]), null, v(be, [2, 4]), null, null)).toBe(false);
+    });
   });
 });

@@ -6,7 +6,9 @@
  * Each is `<name>(tid, params, r0, r1)`: it processes rows [r0, r1) of the step, reading its
  * arguments from a parameter block in the heap laid out as the `*_FWD` / `*_BWD` lists say
  * (one i32 word each: byte addresses, byte row strides, the hidden size H (a multiple of 4),
- * flags). Rows are independent, so the thread pool can share them out.
+ * flags). Rows are independent, so the thread pool can share them out. An internal version
+ * of each also takes a range of hidden columns, which the whole-step kernels `rnn_seq_fwd` /
+ * `rnn_seq_bwd` use after their column block of the recurrent matmul.
  */
 import { I32, V128, type Code, type FunctionBuilder, type Local, type ModuleBuilder } from './encoder.js';
 import { VMath } from './vmath.js';
@@ -40,12 +42,8 @@ function kernel<L extends readonly string[]>(
   const w = m.func([I32, I32, I32, I32], [], name);
   const [, wp, wr0, wr1] = w.params as [Local, Local, Local, Local];
   w.code.get(wp).get(wr0).get(wr1).i32(0).get(wp).mem('i32.load', 4 * layout.indexOf('H')).call(f);
-  KERNELS.set(name, f);
   return { f, p: p as Fields<L>, r0: r0!, r1: r1!, c0: c0!, c1: c1! };
 }
-
-/** The internal (column-range) functions by exported name, for the sequence kernels to call. */
-const KERNELS = new Map<string, FunctionBuilder>();
 
 /** p ← base + r·rowStride + c0·4. */
 function rowPtr(c: Code, dst: Local, base: Local, r: Local, rs: Local, c0: Local): void {
@@ -92,7 +90,7 @@ function gateOffsets(f: FunctionBuilder, H: Local, n: number): Local[] {
 }
 
 
-function gruForward(m: ModuleBuilder): void {
+function gruForward(m: ModuleBuilder): FunctionBuilder {
   const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_fwd', GRU_FWD);
   const c = f.code;
   const vm = new VMath(f);
@@ -136,9 +134,10 @@ function gruForward(m: ModuleBuilder): void {
       for (const q of [px, pg, pb, ph, po, pw]) c.inc(q!, 16);
     });
   });
+  return f;
 }
 
-function lstmForward(m: ModuleBuilder): void {
+function lstmForward(m: ModuleBuilder): FunctionBuilder {
   const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_lstm_fwd', LSTM_FWD);
   const c = f.code;
   const vm = new VMath(f);
@@ -189,6 +188,7 @@ function lstmForward(m: ModuleBuilder): void {
       for (const q of [px, pg, pb, pc, pco, pho, pw]) c.inc(q!, 16);
     });
   });
+  return f;
 }
 
 /**
@@ -205,7 +205,7 @@ function totalGrad(c: Code, g: Local, pdh: Local, pdo: Local, pdr: Local, hasDo:
   c.end();
 }
 
-function gruBackward(m: ModuleBuilder): void {
+function gruBackward(m: ModuleBuilder): FunctionBuilder {
   const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_bwd', GRU_BWD);
   const c = f.code;
   const i32 = (): Local => f.local(I32);
@@ -252,9 +252,10 @@ function gruBackward(m: ModuleBuilder): void {
       for (const q of [pdh, pdo, pdr, pw, ph, pgx, pgh]) c.inc(q!, 16);
     });
   });
+  return f;
 }
 
-function lstmBackward(m: ModuleBuilder): void {
+function lstmBackward(m: ModuleBuilder): FunctionBuilder {
   const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_lstm_bwd', LSTM_BWD);
   const c = f.code;
   const i32 = (): Local => f.local(I32);
@@ -310,12 +311,72 @@ function lstmBackward(m: ModuleBuilder): void {
       for (const q of [pdh, pdo, pdr, pdc, pw, pdg]) c.inc(q!, 16);
     });
   });
+  return f;
 }
 
-/** Adds the recurrent gate kernels to the backend's kernel module. */
-export function recurrentKernels(m: ModuleBuilder): void {
-  gruForward(m);
-  lstmForward(m);
-  gruBackward(m);
-  lstmBackward(m);
+/**
+ * `rnn_seq_fwd(tid, params, j0, j1)`: one whole forward step for hidden columns [j0, j1)
+ * (multiples of 8): gh[:, g·H + j0 : g·H + j1] = A · Bp for every gate g (A the previous
+ * state [R, K], Bp the packed W_hhᵀ, through `mm_compute`), then the gate kernel on those
+ * columns. Threads take disjoint column blocks, so one job (one barrier) runs a step.
+ */
+export const SEQ_FWD = ['gate', 'lstm', 'a', 'rsA', 'R', 'K', 'bp', 'GH', 'gh', 'scratch', 'G', 'H'] as const;
+/**
+ * `rnn_seq_bwd(tid, params, j0, j1)`: one backward step for hidden columns [j0, j1): when
+ * `hasRec`, rec[:, j0:j1] = A · Bp (A the next step's dgh [Rp, K = G·H], Bp the packed W_hh),
+ * then the backward gate kernel on those columns (its `dr` is rec).
+ */
+export const SEQ_BWD = ['gate', 'lstm', 'hasRec', 'a', 'rsA', 'Rp', 'K', 'bp', 'N', 'rec', 'scratch', 'R'] as const;
+
+function seqKernel<L extends readonly string[]>(m: ModuleBuilder, name: string, layout: L): { f: FunctionBuilder; p: Fields<L>; tid: Local; j0: Local; j1: Local } {
+  const f = m.func([I32, I32, I32, I32], [], name);
+  const [tid, params, j0, j1] = f.params as [Local, Local, Local, Local];
+  const p = {} as Record<string, Local>;
+  layout.forEach((field, i) => {
+    const l = f.local(I32);
+    f.code.get(params).mem('i32.load', 4 * i).set(l);
+    p[field] = l;
+  });
+  return { f, p: p as Fields<L>, tid: tid!, j0: j0!, j1: j1! };
+}
+
+/** Adds the recurrent gate kernels (and the sequence-step kernels that call `compute`, the matmul) to the backend's kernel module. */
+export function recurrentKernels(m: ModuleBuilder, compute: FunctionBuilder): void {
+  const gruFwd = gruForward(m);
+  const lstmFwd = lstmForward(m);
+  const gruBwd = gruBackward(m);
+  const lstmBwd = lstmBackward(m);
+  {
+    const { f, p, tid, j0, j1 } = seqKernel(m, 'rnn_seq_fwd', SEQ_FWD);
+    const c = f.code;
+    const g = f.local(I32);
+    const off = f.local(I32);
+    c.i32(0).set(g);
+    c.while(
+      () => c.get(g).get(p.G).op('i32.lt_s'),
+      () => {
+        c.get(g).get(p.H).op('i32.mul').set(off);
+        c.get(tid).get(p.a).get(p.bp).get(p.gh).get(p.GH).get(p.K).get(p.rsA).i32(4).i32(0).get(p.R).get(p.scratch);
+        c.get(off).get(j0).op('i32.add').get(off).get(j1).op('i32.add').call(compute);
+        c.inc(g, 1);
+      },
+    );
+    c.get(p.lstm).if();
+    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(lstmFwd);
+    c.else();
+    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(gruFwd);
+    c.end();
+  }
+  {
+    const { f, p, tid, j0, j1 } = seqKernel(m, 'rnn_seq_bwd', SEQ_BWD);
+    const c = f.code;
+    c.get(p.hasRec).if();
+    c.get(tid).get(p.a).get(p.bp).get(p.rec).get(p.N).get(p.K).get(p.rsA).i32(4).i32(0).get(p.Rp).get(p.scratch).get(j0).get(j1).call(compute);
+    c.end();
+    c.get(p.lstm).if();
+    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(lstmBwd);
+    c.else();
+    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(gruBwd);
+    c.end();
+  }
 }

@@ -16,6 +16,8 @@ export const TASK_ARGS = 13;
 const ROW = TASK_ARGS + 1;
 export const MAX_TASKS = 4096;
 const MAX_WORKERS = 64;
+/** Milliseconds a thread spins on a shared counter before it blocks in `Atomics.wait`. */
+const SPIN_MS = 0.05;
 
 // control block layout (Int32 indices)
 const FN = 0;
@@ -41,9 +43,17 @@ function torchletWorker(d) {
   Atomics.store(ctrl, ${READY} + tid, 1);
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctrl, ${MBOX} + tid, seen);
-    const g = Atomics.load(ctrl, ${MBOX} + tid);
-    if (g === seen) continue;
+    // Jobs often come back to back (a recurrent layer runs one per timestep): spin briefly
+    // before sleeping, so the next one starts without a futex wake-up.
+    let g = Atomics.load(ctrl, ${MBOX} + tid);
+    if (g === seen) {
+      const until = performance.now() + ${SPIN_MS};
+      while ((g = Atomics.load(ctrl, ${MBOX} + tid)) === seen && performance.now() < until);
+      if (g === seen) {
+        Atomics.wait(ctrl, ${MBOX} + tid, seen);
+        continue;
+      }
+    }
     if (g < 0) return;
     seen = g;
     const fn = fns[Atomics.load(ctrl, ${FN})];
@@ -243,6 +253,9 @@ export class ThreadPool {
   #waitValue(index: number, target: number): void {
     const ctrl = this.#ctrl;
     let last = Atomics.load(ctrl, index);
+    // The workers' last tasks usually end within microseconds: spin before blocking.
+    const spinUntil = performance.now() + SPIN_MS;
+    while (last < target && performance.now() < spinUntil) last = Atomics.load(ctrl, index);
     let since = performance.now();
     while (last < target) {
       if (this.#blocking) Atomics.wait(ctrl, index, last, 20);

@@ -46,6 +46,49 @@ import {
 
 export type RecurrentMode = 'rnn_tanh' | 'rnn_relu' | 'gru' | 'lstm';
 
+declare module '@torchlet/backend' {
+  interface FusedKernels {
+    /**
+     * The whole time loop of an unpacked GRU/LSTM layer-direction (every step has batch B, no
+     * projection) in one call, equal to the per-step `gruCell`/`lstmCell` loop below: `gx`
+     * [T·B, G·H], `whh` [G·H, H], `bhh` or null; `hState` [B, H] in/out (h0 → h_T), `cState`
+     * [B, H] in/out (LSTM, else null); writes `out` [T·B, H] and, when given, `ws` and `hPrev`
+     * [T·B, H]. Returns false, having done nothing, when it cannot take the call.
+     */
+    recurrentForward(
+      mode: 'gru' | 'lstm',
+      gx: TensorView,
+      whh: TensorView,
+      bhh: TensorView | null,
+      steps: number,
+      reverse: boolean,
+      hState: TensorView,
+      cState: TensorView | null,
+      out: TensorView,
+      ws: TensorView | null,
+      hPrev: TensorView | null,
+    ): boolean;
+    /**
+     * Backward of `recurrentForward`, equal to the per-step backward loop below: `dOut` [T·B, H]
+     * or null, `dhState` [B, H] in/out (∂L/∂h_T → ∂L/∂h0), `dcState` in/out (LSTM), `hPrev`
+     * (GRU, else null); writes `dgx` and `dgh` (LSTM: the same view). False when it cannot.
+     */
+    recurrentBackward(
+      mode: 'gru' | 'lstm',
+      whh: TensorView,
+      steps: number,
+      reverse: boolean,
+      dOut: TensorView | null,
+      dhState: TensorView,
+      dcState: TensorView | null,
+      ws: TensorView,
+      hPrev: TensorView | null,
+      dgx: TensorView,
+      dgh: TensorView,
+    ): boolean;
+  }
+}
+
 export interface RecurrentLayerAttrs {
   readonly mode: RecurrentMode;
   /** Active sequences per step (non-increasing), host data. */
@@ -307,9 +350,16 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   // from the previous step's output rows, and the final state and the saved previous states
   // are copied once after the loop, so a step is just the recurrent matmul and the gate kernel.
   const uniform = batchSizes.every((b) => b === B);
+  // The whole loop in one backend call where it can (W_hh packed once, one job per step).
+  const whole =
+    uniform &&
+    (mode === 'gru' || mode === 'lstm') &&
+    !whr &&
+    fused.recurrentForward !== undefined &&
+    fused.recurrentForward(mode, gx.kernelView, whh.kernelView, bhh?.kernelView ?? null, T, reverse, hState.kernelView, cState?.kernelView ?? null, out.kernelView, save ? ws.kernelView : null, save ? hPrev.kernelView : null);
   let prevOut: Tensor | null = null;
   try {
-    for (let s = 0; s < T; s++) {
+    for (let s = 0; s < T && !whole; s++) {
       const t = reverse ? T - 1 - s : s;
       const R = batchSizes[t]!;
       const off = offsets[t]!;
@@ -428,8 +478,14 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
   const T = batchSizes.length;
   const useGru = mode === 'gru' && fused.gruCellBackward !== undefined;
   const useLstm = mode === 'lstm' && fused.lstmCellBackward !== undefined;
+  const whole =
+    (mode === 'gru' || mode === 'lstm') &&
+    !whr &&
+    batchSizes.every((b) => b === B) &&
+    fused.recurrentBackward !== undefined &&
+    fused.recurrentBackward(mode, whhV, T, reverse, dOutC?.kernelView ?? null, dhState.kernelView, dcState?.kernelView ?? null, ws.kernelView, mode === 'gru' ? hPrev.kernelView : null, dgx.kernelView, dgh.kernelView);
   try {
-    for (let s = T - 1; s >= 0; s--) {
+    for (let s = T - 1; s >= 0 && !whole; s--) {
       const t = reverse ? T - 1 - s : s;
       const R = batchSizes[t]!;
       const off = offsets[t]!;

@@ -14,6 +14,8 @@ async function loadTf(): Promise<TF> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(1);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    // Production mode: no "install tfjs-node" banner, no debug checks.
+    tf.enableProdMode();
     return tf;
   })();
   return tfPromise;
