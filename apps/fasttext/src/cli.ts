@@ -183,7 +183,9 @@ export async function main(argv: readonly string[], print: (s: string) => void =
 
 const isMain = typeof process !== 'undefined' && process.argv[1] !== undefined && /cli\.(ts|js)$/.test(process.argv[1]);
 if (isMain) {
-  main(process.argv.slice(2)).then(
+  // `pnpm … start -- train …` passes the `--` separator through: drop it.
+  const argv = process.argv.slice(2);
+  main(argv[0] === '--' ? argv.slice(1) : argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
       const known = err instanceof UsageError || err instanceof ModelError || err instanceof InputError || err instanceof RangeError;

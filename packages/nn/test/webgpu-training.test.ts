@@ -142,7 +142,7 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
       model.dispose();
     }
     expectSameTrajectory(runs.cpu!, runs.webgpu!, 'MLP');
-  });
+  }, 120_000); // SwiftShader: ~5 ms per dispatch round trip; slow on a loaded 2-core machine
 
   it('a GRU trains 200 steps with SGD (momentum): same losses, no leak, no host round-trip per step', async () => {
     const models = pair(() => new GRURegressor());
@@ -169,7 +169,7 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
       model.dispose();
     }
     expectSameTrajectory(runs.cpu!, runs.webgpu!, 'GRU');
-  });
+  }, 120_000);
 
   it('the GRU forward pass makes at most 3 compute dispatches per timestep (fused gate kernel)', async () => {
     expect(gpu!.fused.gruCell, 'the webgpu backend declares the fused GRU step').toBeDefined();
