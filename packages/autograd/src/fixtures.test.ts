@@ -6,11 +6,11 @@
  * `GRADIENT_FIXTURES` (fixture-table.ts) fails. The suite runs on 'cpu' and, when an adapter
  * exists, on 'webgpu' (REQUIRE_WEBGPU=1 makes a missing adapter a failure).
  */
-import type { DeviceName } from '@torchlet/backend';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
-import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
+import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
-import type { DType, Tensor } from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
+import { compareFixture as compare, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/tensor/fixture-helpers';
 import { afterAll, describe, expect, test } from 'vitest';
 import { GRADIENT_FIXTURES as TABLE, type FixtureInputs as Inputs } from './fixture-table.js';
 import './index.js';
@@ -20,30 +20,6 @@ afterAll(() => env.close());
 
 const isTensorCase = (c: FixtureCase): boolean => c.kind === 'op' && c.config.group === 'tensor';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(isTensorCase) : [];
-
-const FIXTURE_DTYPE: Record<FixtureTensor['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
-
-function load(t: FixtureTensor, device: DeviceName): Tensor {
-  return torch.tensor(t.data, { shape: t.shape, dtype: FIXTURE_DTYPE[t.dtype], device });
-}
-
-async function compare(name: string, actual: Tensor | null, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> {
-  if (!actual) return [`${name}: no gradient`];
-  if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
-  if (actual.shape.join(',') !== expected.shape.join(',')) {
-    return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
-  }
-  if (actual.dtype !== FIXTURE_DTYPE[expected.dtype]) return [`${name}: dtype ${actual.dtype}, expected ${FIXTURE_DTYPE[expected.dtype]}`];
-  const got = await actual.data();
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const a = got[i]!;
-    const e = expected.data[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) bad.push(`${name}[${i}]: ${a} vs PyTorch ${e}`);
-  }
-  return bad.length > 5 ? [...bad.slice(0, 5), `… ${bad.length - 5} more of ${got.length}`] : bad;
-}
 
 describe('PyTorch fixtures, tensor group: gradients', () => {
   test('the fixtures are present', () => {
@@ -67,13 +43,7 @@ describe.each(env.devices)('PyTorch fixtures, tensor group: gradients on %s', (d
     if (!entry) throw new Error(`no table entry for fixture case '${name}'`);
     const c = loadCase(name);
     const before = torch.memoryStats();
-    const inputs: Inputs = {};
-    for (const [key, t] of Object.entries(c.t)) {
-      if (!key.startsWith('in.')) continue;
-      const x = load(t, device);
-      if (`grad.${key}` in c.t) x.requiresGrad = true;
-      inputs[key.slice(3)] = x;
-    }
+    const inputs: Inputs = loadInputs(c.t, device, { grad: true });
     const gradKeys = Object.keys(c.t).filter((k) => k.startsWith('grad.in.'));
     try {
       const outputs = torch.tidy(() => entry.run(inputs, { device }));
@@ -100,7 +70,7 @@ describe.each(env.devices)('PyTorch fixtures, tensor group: gradients on %s', (d
         }
         loss.backward();
         const problems: string[] = [];
-        for (const k of gradKeys) problems.push(...(await compare(k, inputs[k.slice(8)]!.grad, c.t[k]!, c.rtol, c.atol, device)));
+        for (const k of gradKeys) problems.push(...(await compare(k, inputs[k.slice(8)]!.grad, c.t[k]!, { rtol: c.rtol, atol: c.atol, device })));
         expect(problems, `${name} (${c.config.call}) gradients differ from PyTorch on ${device} (rtol ${c.rtol}, atol ${c.atol})`).toEqual([]);
         loss.dispose();
       }

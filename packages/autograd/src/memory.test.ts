@@ -68,7 +68,7 @@ describe('memory', () => {
     expect(stats.reclaimedByGC).toBe(gcBefore);
     expect(lastLoss).toBeLessThan(firstLoss); // it trained
     for (const t of [...params, x, y]) t.dispose();
-  });
+  }, 120_000); // 10,000 steps: ~5–10 s alone, far more on a loaded 2-core machine
 
   test('a forward without backward frees everything once its outputs are disposed', () => {
     const before = torch.memoryStats();

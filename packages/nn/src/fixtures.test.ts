@@ -11,7 +11,8 @@ import type { DeviceName } from '@torchlet/backend';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
-import type { DType, Tensor } from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
+import { compareFixture, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/tensor/fixture-helpers';
 import { afterAll, describe, expect, test } from 'vitest';
 import { NN_MODULE_FIXTURES as MODULES, NN_OP_FIXTURES as OPS, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
 import * as nn from './index.js';
@@ -23,37 +24,9 @@ const owned = (c: FixtureCase): boolean =>
   (c.kind === 'op' && (c.config.group === 'nn.functional' || c.config.group === 'loss')) || c.kind === 'module' || c.kind === 'clip';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(owned) : [];
 
-const FIXTURE_DTYPE: Record<FixtureTensor['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
-
-/**
- * The fixture writer's `np.ascontiguousarray` stores 0-d tensors as shape [1]: `shape` (the
- * shape Torchlet expects) restores them.
- */
-function load(t: FixtureTensor, device: DeviceName, shape: readonly number[] = t.shape): Tensor {
-  const s = shape.length === 0 && t.shape.length === 1 && t.shape[0] === 1 ? [] : t.shape;
-  return torch.tensor(t.data, { shape: s, dtype: FIXTURE_DTYPE[t.dtype], device });
-}
-
-const sameShape = (actual: readonly number[], expected: readonly number[]): boolean =>
-  actual.join(',') === expected.join(',') || (actual.length === 0 && expected.length === 1 && expected[0] === 1);
-
-async function compare(name: string, actual: Tensor | null, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> {
-  if (!actual) return [`${name}: missing (no gradient or output)`];
-  if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
-  if (!sameShape(actual.shape, expected.shape)) {
-    return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
-  }
-  if (actual.dtype !== FIXTURE_DTYPE[expected.dtype]) return [`${name}: dtype ${actual.dtype}, expected ${FIXTURE_DTYPE[expected.dtype]}`];
-  const got = await actual.data();
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const a = got[i]!;
-    const e = expected.data[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) bad.push(`${name}[${i}]: ${a} vs PyTorch ${e}`);
-  }
-  return bad.length > 5 ? [...bad.slice(0, 5), `… ${bad.length - 5} more of ${got.length}`] : bad;
-}
+/** The shared comparison; the fixture writer stores 0-d results as shape [1] (see `loadFixtureTensor`). */
+const compare = (name: string, actual: Tensor | null, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> =>
+  compareFixture(name, actual, expected, { rtol, atol, device, zeroDimAsOne: true });
 
 /** loss = Σ_k sum(out.k · w.k) over the outputs that have a weight. */
 function weightedLoss(c: ReturnType<typeof loadCase>, outputs: Outputs, device: DeviceName): Tensor | null {
@@ -107,13 +80,7 @@ describe.each(env.devices)('PyTorch fixtures owned by nn on %s', (device) => {
     if (!entry) throw new Error(`no table entry for fixture case '${name}'`);
     const c = loadCase(name);
     const before = torch.memoryStats();
-    const inputs: Inputs = {};
-    for (const [key, t] of Object.entries(c.t)) {
-      if (!key.startsWith('in.')) continue;
-      const x = load(t, device);
-      if (`grad.${key}` in c.t) x.requiresGrad = true;
-      inputs[key.slice(3)] = x;
-    }
+    const inputs: Inputs = loadInputs(c.t, device, { grad: true });
     try {
       const outputs = torch.tidy(() => entry.run(inputs, { device }));
       const problems = await checkOutputs(c, outputs, device);
@@ -149,13 +116,7 @@ describe.each(env.devices)('PyTorch fixtures owned by nn on %s', (device) => {
     const sd: Record<string, Tensor> = {};
     const own = model.stateDict();
     for (const [key, t] of Object.entries(c.t)) if (key.startsWith('param.')) sd[key.slice(6)] = load(t, device, own[key.slice(6)]?.shape);
-    const inputs: Inputs = {};
-    for (const [key, t] of Object.entries(c.t)) {
-      if (!key.startsWith('in.')) continue;
-      const x = load(t, device);
-      if (`grad.${key}` in c.t) x.requiresGrad = true;
-      inputs[key.slice(3)] = x;
-    }
+    const inputs: Inputs = loadInputs(c.t, device, { grad: true });
     try {
       expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(sd).sort());
       model.loadStateDict(sd);

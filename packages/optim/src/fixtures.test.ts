@@ -13,17 +13,15 @@
  * adapter a failure); scheduler cases compute learning rates on the host and run once.
  *
  * The shared optim files record aliased snapshots (every `p_k` holds the final parameters; see
- * ../test-data/README.md). Such a case is compared on its final step directly, and on its whole
- * trajectory against the corrected copy in ../test-data/pytorch, after checking that the copy is
- * the same run (`in.x`, `in.y`, `out.p5`, `out.b5` bit-identical). An aliased case without a
- * corrected copy fails, naming the problem.
+ * tooling/fixtures/corrected/README.md), so `loadCase` returns the corrected copy of those cases.
+ * Each case checks that what `loadCase` returns is the same run as the shared file
+ * (`loadSharedCase`: `in.x`, `in.y`, `out.p{steps}`, `out.b{steps}` bit-identical, and the final
+ * step computed here within tolerance of the shared file's), and a trajectory that is still aliased fails, naming the problem.
  */
 import '@torchlet/autograd';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { DeviceName } from '@torchlet/backend';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
-import { fixturesAvailable, fixturesDir, listCases, loadCase, parseSafetensors, type FixtureTensor } from '@torchlet/fixtures';
+import { fixturesAvailable, fixturesDir, listCases, loadCase, loadSharedCase, type FixtureTensor } from '@torchlet/fixtures';
 import { tensor, type Tensor, zeros } from '@torchlet/tensor';
 import { afterAll, describe, expect, test } from 'vitest';
 import { OPTIM_FIXTURES as OPTIM, PLATEAU_FIXTURES as PLATEAU, SCHEDULER_FIXTURES as SCHED, quadraticBackward } from './fixture-table.js';
@@ -35,8 +33,6 @@ afterAll(() => env.close());
 const key = (name: string): string => name.replace(/^h_/, '');
 
 type Tensors = Record<string, FixtureTensor>;
-
-const CORRECTED_DIR = fileURLToPath(new URL('../test-data/pytorch/', import.meta.url));
 
 function sameData(a: FixtureTensor | undefined, b: FixtureTensor | undefined): boolean {
   if (!a || !b || a.data.length !== b.data.length) return false;
@@ -50,21 +46,19 @@ function aliased(t: Tensors, steps: number): boolean {
   return true;
 }
 
-/** The tensors whose trajectory the test follows: the shared case, or its corrected copy. */
+/** `loadCase`'s tensors after checking they are the same run as the shared file and not aliased. */
 function trajectorySource(name: string, shared: Tensors, steps: number): Tensors {
-  if (!aliased(shared, steps)) return shared;
-  const path = `${CORRECTED_DIR}${name}.safetensors`;
-  if (!existsSync(path)) {
+  const t = loadCase(name).t;
+  if (aliased(t, steps)) {
     throw new Error(
-      `${name}: the shared fixture's snapshots are aliased (in.p0 = out.p1 = … = out.p${steps}: np_of shares memory with the ` +
-        `parameter) and there is no corrected copy at ${path}; regenerate it as test-data/README.md says`,
+      `${name}: the fixture's snapshots are aliased (in.p0 = out.p1 = … = out.p${steps}: np_of shares memory with the ` +
+        `parameter) and there is no corrected copy in tooling/fixtures/corrected; regenerate it as its README says`,
     );
   }
-  const fixed = parseSafetensors(new Uint8Array(readFileSync(path))).tensors;
   for (const k of ['in.x', 'in.y', `out.p${steps}`, `out.b${steps}`]) {
-    if (!sameData(fixed[k], shared[k])) throw new Error(`${name}: corrected copy's ${k} differs from the shared fixture (not the same run)`);
+    if (!sameData(t[k], shared[k])) throw new Error(`${name}: loadCase's ${k} differs from the shared fixture (not the same run)`);
   }
-  return fixed;
+  return t;
 }
 
 function toTensor(f: FixtureTensor, device: DeviceName): Tensor {
@@ -101,13 +95,13 @@ describe('PyTorch fixtures: optim and scheduler', () => {
       test(`${c.name} on ${device}`, async () => {
         const make = OPTIM[key(c.name)];
         if (!make) throw new Error(`optim case ${c.name} has no entry in the table`);
-        const k = loadCase(c.name);
+        const k = loadSharedCase(c.name);
         const steps = (k.config['steps'] as number) ?? 5;
         const t = trajectorySource(c.name, k.t, steps);
         const p = toTensor(t['in.p0']!, device).requiresGrad_();
         const b = toTensor(t['in.b0']!, device).requiresGrad_();
-        const x = toTensor(k.t['in.x']!, device);
-        const y = toTensor(k.t['in.y']!, device);
+        const x = toTensor(t['in.x']!, device);
+        const y = toTensor(t['in.y']!, device);
         const opt = make(p, b);
         for (let s = 1; s <= steps; s++) {
           opt.zeroGrad();
@@ -116,7 +110,7 @@ describe('PyTorch fixtures: optim and scheduler', () => {
           expectClose(await p.data(), t[`out.p${s}`]!.data, c.rtol, c.atol, `${c.name} p${s}`);
           expectClose(await b.data(), t[`out.b${s}`]!.data, c.rtol, c.atol, `${c.name} b${s}`);
         }
-        // The shared file's final step is right even when its snapshots are aliased.
+        // The same run as the shared file: its final step is right even when its snapshots are aliased.
         expectClose(await p.data(), k.t[`out.p${steps}`]!.data, c.rtol, c.atol, `${c.name} final p (shared)`);
         expectClose(await b.data(), k.t[`out.b${steps}`]!.data, c.rtol, c.atol, `${c.name} final b (shared)`);
         expect(p.device).toBe(device);

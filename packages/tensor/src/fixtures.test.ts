@@ -7,44 +7,18 @@
  * fixtures and cases without a table entry fail, never skip. The suite runs on 'cpu' and,
  * when an adapter exists, on 'webgpu' (REQUIRE_WEBGPU=1 makes a missing adapter a failure).
  */
-import type { DeviceName } from '@torchlet/backend';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
-import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
+import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
 import { afterAll, describe, expect, test } from 'vitest';
+import { compareFixture as compare, loadFixtureInputs as loadInputs } from './fixture-helpers.js';
 import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
 import * as torch from './index.js';
-import type { DType, Tensor } from './index.js';
 
 const env = await openTestDevices();
 afterAll(() => env.close());
 
 const isTensorCase = (c: FixtureCase): boolean => c.kind === 'op' && c.config.group === 'tensor';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(isTensorCase) : [];
-
-const FIXTURE_DTYPE: Record<FixtureTensor['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
-
-function load(t: FixtureTensor, device: DeviceName): Tensor {
-  return torch.tensor(t.data, { shape: t.shape, dtype: FIXTURE_DTYPE[t.dtype], device });
-}
-
-/** Mismatch descriptions (empty when `actual` matches `expected` within tolerance). */
-async function compare(name: string, actual: Tensor, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> {
-  const wantDType = FIXTURE_DTYPE[expected.dtype];
-  if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
-  if (actual.dtype !== wantDType) return [`${name}: dtype ${actual.dtype}, expected ${wantDType}`];
-  if (actual.shape.join(',') !== expected.shape.join(',')) {
-    return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
-  }
-  const got = await actual.data();
-  const bad: string[] = [];
-  for (let i = 0; i < got.length; i++) {
-    const a = got[i]!;
-    const e = expected.data[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) bad.push(`${name}[${i}]: ${a} vs PyTorch ${e}`);
-  }
-  return bad.length > 5 ? [...bad.slice(0, 5), `… ${bad.length - 5} more of ${got.length}`] : bad;
-}
 
 describe('PyTorch fixtures, tensor group', () => {
   test('the fixtures are present', () => {
@@ -68,15 +42,14 @@ describe.each(env.devices)('PyTorch fixtures, tensor group on %s', (device) => {
     if (!entry) throw new Error(`no table entry for fixture case '${name}'`);
     const c = loadCase(name);
     const before = torch.memoryStats();
-    const inputs: Inputs = {};
-    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('in.')) inputs[key.slice(3)] = load(t, device);
+    const inputs: Inputs = loadInputs(c.t, device);
     let outputs: Outputs = {};
     try {
       outputs = torch.tidy(() => entry.run(inputs, { device }));
       const expectedKeys = Object.keys(c.t).filter((k) => k.startsWith('out.')).map((k) => k.slice(4)).sort();
       expect(Object.keys(outputs).sort()).toEqual(expectedKeys);
       const problems: string[] = [];
-      for (const key of expectedKeys) problems.push(...(await compare(key, outputs[key]!, c.t[`out.${key}`]!, c.rtol, c.atol, device)));
+      for (const key of expectedKeys) problems.push(...(await compare(key, outputs[key]!, c.t[`out.${key}`]!, { rtol: c.rtol, atol: c.atol, device })));
       expect(problems, `${name} (${c.config.call}) differs from PyTorch on ${device} (rtol ${c.rtol}, atol ${c.atol})`).toEqual([]);
     } finally {
       for (const t of Object.values(outputs)) t.dispose();

@@ -8,7 +8,7 @@
  */
 import type { DeviceName } from '@torchlet/backend';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
-import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type LoadedCase } from '@torchlet/fixtures';
+import { addedCases, fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type LoadedCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -36,7 +36,9 @@ const compareOn =
 
 const recurrent = (c: FixtureCase): boolean => c.kind === 'rnn' || c.kind === 'cell';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(recurrent) : [];
-const trainCases: FixtureCase[] = fixturesAvailable() ? listCases((c) => c.kind === 'train') : [];
+// The shared suite's train cases; this repository's added ones have their own tests (../train-digits.test.ts).
+const added = new Set(addedCases().map((c) => c.name));
+const trainCases: FixtureCase[] = fixturesAvailable() ? listCases((c) => c.kind === 'train' && !added.has(c.name)) : [];
 
 async function runCase(lc: LoadedCase, device: DeviceName): Promise<string[]> {
   const compare = compareOn(device);

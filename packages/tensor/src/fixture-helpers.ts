@@ -1,0 +1,73 @@
+/**
+ * Helpers shared by the PyTorch-fixture parity tests of every package (exported as
+ * `@torchlet/tensor/fixture-helpers`, for tests): loading a fixture's tensors onto a device and
+ * comparing Torchlet's results with PyTorch's within a case's rtol/atol.
+ */
+import type { DeviceName } from '@torchlet/backend';
+import * as torch from './index.js';
+import type { DType, Tensor } from './index.js';
+
+/** A fixture tensor as @torchlet/fixtures reads it (structurally; no dependency on it). */
+export interface FixtureTensorLike {
+  readonly dtype: 'F32' | 'F64' | 'I32' | 'I64' | 'BOOL';
+  readonly shape: readonly number[];
+  readonly data: Float32Array | Float64Array | Int32Array | Uint8Array;
+}
+
+/** Fixture dtype → Torchlet dtype (PyTorch's int64 is int32 here). */
+export const FIXTURE_DTYPE: Record<FixtureTensorLike['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
+
+/**
+ * The fixture as a tensor on `device`. The fixture writer's `np.ascontiguousarray` stores 0-d
+ * tensors as shape [1]: pass `shape` (the shape Torchlet expects) to restore them.
+ */
+export function loadFixtureTensor(t: FixtureTensorLike, device: DeviceName, shape: readonly number[] = t.shape): Tensor {
+  const s = shape.length === 0 && t.shape.length === 1 && t.shape[0] === 1 ? [] : [...t.shape];
+  return torch.tensor(t.data, { shape: s, dtype: FIXTURE_DTYPE[t.dtype], device });
+}
+
+export interface CompareOptions {
+  readonly rtol: number;
+  readonly atol: number;
+  /** The device the result must be on. */
+  readonly device: DeviceName;
+  /** Accept a 0-d result for a fixture of shape [1] (see `loadFixtureTensor`). Default false. */
+  readonly zeroDimAsOne?: boolean;
+}
+
+/** Mismatch descriptions (empty when `actual` matches `expected` in device, dtype, shape and, within tolerance, values). */
+export async function compareFixture(name: string, actual: Tensor | null | undefined, expected: FixtureTensorLike, opts: CompareOptions): Promise<string[]> {
+  const { rtol, atol, device } = opts;
+  if (!actual) return [`${name}: missing (no gradient or output)`];
+  if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
+  const sameShape =
+    actual.shape.join(',') === expected.shape.join(',') ||
+    (opts.zeroDimAsOne === true && actual.shape.length === 0 && expected.shape.length === 1 && expected.shape[0] === 1);
+  if (!sameShape) return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
+  const wantDType = FIXTURE_DTYPE[expected.dtype];
+  if (actual.dtype !== wantDType) return [`${name}: dtype ${actual.dtype}, expected ${wantDType}`];
+  const got = await actual.data();
+  const bad: string[] = [];
+  for (let i = 0; i < got.length; i++) {
+    const a = got[i]!;
+    const e = expected.data[i]!;
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : a === e || Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) bad.push(`${name}[${i}]: ${a} vs PyTorch ${e}`);
+  }
+  return bad.length > 5 ? [...bad.slice(0, 5), `… ${bad.length - 5} more of ${got.length}`] : bad;
+}
+
+/**
+ * A case's inputs `in.<name>` as tensors on `device`, keyed by `<name>`. With `grad`, an input
+ * that has a reference gradient `grad.in.<name>` requires grad.
+ */
+export function loadFixtureInputs(t: Readonly<Record<string, FixtureTensorLike>>, device: DeviceName, opts: { readonly grad?: boolean } = {}): Record<string, Tensor> {
+  const inputs: Record<string, Tensor> = {};
+  for (const [key, f] of Object.entries(t)) {
+    if (!key.startsWith('in.')) continue;
+    const x = loadFixtureTensor(f, device);
+    if (opts.grad === true && `grad.${key}` in t) x.requiresGrad = true;
+    inputs[key.slice(3)] = x;
+  }
+  return inputs;
+}
