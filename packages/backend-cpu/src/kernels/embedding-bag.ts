@@ -22,6 +22,42 @@ function int1d(v: TensorView, op: string, what: string): Int32Array {
   return dataOf(v) as Int32Array;
 }
 
+/** A 2-D float view's shape must be [rows, cols]. */
+function checkShape2d(v: TensorView, rows: number, cols: number, op: string, what: string): void {
+  if (v.shape[0] !== rows || v.shape[1] !== cols) {
+    throw new RangeError(`${op}: ${what} must be [${rows}, ${cols}] (got [${v.shape.join(', ')}])`);
+  }
+}
+
+/** The bag description both kernels read: entry indices, bag offsets and optional per-entry weights. */
+interface Bags {
+  idx: Int32Array;
+  io: number;
+  off: Int32Array;
+  oo: number;
+  /** Entries. */
+  T: number;
+  /** Bags. */
+  B: number;
+  pw: Arr | null;
+  po: number;
+  ps: number;
+}
+
+function bagsOf(indices: TensorView, offsets: TensorView, perSampleWeights: TensorView | null, op: string): Bags {
+  return {
+    idx: int1d(indices, op, 'indices'),
+    io: indices.offset,
+    off: int1d(offsets, op, 'offsets'),
+    oo: offsets.offset,
+    T: indices.shape[0]!,
+    B: offsets.shape[0]!,
+    pw: perSampleWeights ? (dataOf(perSampleWeights) as Arr) : null,
+    po: perSampleWeights ? perSampleWeights.offset : 0,
+    ps: perSampleWeights ? (perSampleWeights.strides[0] ?? 1) : 0,
+  };
+}
+
 /** Entry range of bag `b`. */
 function bagEnd(off: Int32Array, oo: number, b: number, B: number, T: number): number {
   return b + 1 < B ? Math.min(off[oo + b + 1]!, T) : T;
@@ -39,14 +75,9 @@ export function embeddingBag(
   const op = 'embeddingBag';
   checkFloat2d(weight, op, 'weight');
   checkFloat2d(out, op, 'out');
-  const idx = int1d(indices, op, 'indices');
-  const off = int1d(offsets, op, 'offsets');
-  const io = indices.offset;
-  const oo = offsets.offset;
-  const T = indices.shape[0]!;
-  const B = offsets.shape[0]!;
+  const { idx, io, off, oo, T, B, pw, po, ps } = bagsOf(indices, offsets, perSampleWeights, op);
   const D = weight.shape[1]!;
-  if (out.shape[0] !== B || out.shape[1] !== D) throw new RangeError(`${op}: out must be [${B}, ${D}] (got [${out.shape.join(', ')}])`);
+  checkShape2d(out, B, D, op, 'out');
   const w = dataOf(weight) as Arr;
   const o = dataOf(out) as Arr;
   const wo = weight.offset;
@@ -54,9 +85,6 @@ export function embeddingBag(
   const wcs = weight.strides[1]!;
   const ors = out.strides[0]!;
   const ocs = out.strides[1]!;
-  const pw = perSampleWeights ? (dataOf(perSampleWeights) as Arr) : null;
-  const po = perSampleWeights ? perSampleWeights.offset : 0;
-  const ps = perSampleWeights ? (perSampleWeights.strides[0] ?? 1) : 0;
   for (let b = 0; b < B; b++) {
     const base = out.offset + b * ors;
     for (let j = 0; j < D; j++) o[base + j * ocs] = 0;
@@ -95,23 +123,15 @@ export function embeddingBagBackwardSparse(
   const op = 'embeddingBagBackwardSparse';
   checkFloat2d(gradOut, op, 'gradOut');
   checkFloat2d(values, op, 'values');
-  const idx = int1d(indices, op, 'indices');
-  const off = int1d(offsets, op, 'offsets');
-  const io = indices.offset;
-  const oo = offsets.offset;
-  const T = indices.shape[0]!;
-  const B = offsets.shape[0]!;
+  const { idx, io, off, oo, T, B, pw, po, ps } = bagsOf(indices, offsets, perSampleWeights, op);
   const D = gradOut.shape[1]!;
-  if (values.shape[0] !== T || values.shape[1] !== D) throw new RangeError(`${op}: values must be [${T}, ${D}] (got [${values.shape.join(', ')}])`);
+  checkShape2d(values, T, D, op, 'values');
   const g = dataOf(gradOut) as Arr;
   const v = dataOf(values) as Arr;
   const grs = gradOut.strides[0]!;
   const gcs = gradOut.strides[1]!;
   const vrs = values.strides[0]!;
   const vcs = values.strides[1]!;
-  const pw = perSampleWeights ? (dataOf(perSampleWeights) as Arr) : null;
-  const po = perSampleWeights ? perSampleWeights.offset : 0;
-  const ps = perSampleWeights ? (perSampleWeights.strides[0] ?? 1) : 0;
   for (let b = 0; b < B; b++) {
     const start = off[oo + b]!;
     const end = bagEnd(off, oo, b, B, T);
@@ -146,7 +166,7 @@ export function addRows(dst: TensorView, indices: TensorView, values: TensorView
   const T = indices.shape[0]!;
   const D = dst.shape[1]!;
   const N = dst.shape[0]!;
-  if (values.shape[0] !== T || values.shape[1] !== D) throw new RangeError(`${op}: values must be [${T}, ${D}] (got [${values.shape.join(', ')}])`);
+  checkShape2d(values, T, D, op, 'values');
   const d = dataOf(dst) as Arr;
   const v = dataOf(values) as Arr;
   const io = indices.offset;
