@@ -20,13 +20,18 @@ import * as elementwise from './kernels/elementwise.js';
 import * as fusedKernels from './kernels/fused.js';
 import * as recurrentKernels from './kernels/recurrent.js';
 import * as embeddingBagKernels from './kernels/embedding-bag.js';
+import * as crossEntropyKernels from './kernels/cross-entropy.js';
 import * as indexing from './kernels/indexing.js';
+import { optimSteps } from './kernels/optim.js';
 import { matmul } from './kernels/matmul.js';
 import { random } from './kernels/random.js';
 import { argReduce, reduce } from './kernels/reduce.js';
 import { scan } from './kernels/scan.js';
 import { sort } from './kernels/sort.js';
 import * as wasm from './wasm/dispatch.js';
+import { wasmOptimSteps } from './wasm/optim-dispatch.js';
+import * as wasmEmbedding from './wasm/embedding-dispatch.js';
+import * as wasmLoss from './wasm/loss-dispatch.js';
 import type { HeapStats } from './wasm/heap.js';
 import { wasmRuntime, type WasmRuntime } from './wasm/runtime.js';
 
@@ -86,10 +91,23 @@ export class CpuBackend implements Backend {
     const rt = runtime;
     this.fused =
       rt === null
-        ? { softmax: fusedKernels.softmax, logSoftmax: fusedKernels.logSoftmax, ...recurrentKernels, ...embeddingBagKernels }
-        : {
+        ? {
+            softmax: fusedKernels.softmax,
+            logSoftmax: fusedKernels.logSoftmax,
             ...recurrentKernels,
             ...embeddingBagKernels,
+            ...optimSteps,
+            softmaxCrossEntropy: crossEntropyKernels.softmaxCrossEntropy,
+            softmaxCrossEntropyBackward: crossEntropyKernels.softmaxCrossEntropyBackward,
+          }
+        : {
+            ...recurrentKernels,
+            ...wasmOptimSteps(rt),
+            embeddingBag: (...args) => wasmEmbedding.embeddingBag(rt, ...args),
+            embeddingBagBackwardSparse: (...args) => wasmEmbedding.embeddingBagBackwardSparse(rt, ...args),
+            addRows: (...args) => wasmEmbedding.addRows(rt, ...args),
+            softmaxCrossEntropy: (...args) => wasmLoss.softmaxCrossEntropy(rt, ...args),
+            softmaxCrossEntropyBackward: (...args) => wasmLoss.softmaxCrossEntropyBackward(rt, ...args),
             softmax: (x, axis, out) => {
               if (!wasm.softmax(rt, false, x, axis, out)) fusedKernels.softmax(x, axis, out);
             },
@@ -124,7 +142,8 @@ export class CpuBackend implements Backend {
     const rt = this.#rt;
     let buffer: CpuBuffer | undefined;
     if (rt !== null && size > 0) {
-      const ptr = rt.heap.alloc(bytes);
+      // Not cleared (the contract leaves contents unspecified, as torch.empty): ops write every element.
+      const ptr = rt.heap.alloc(bytes, false);
       // A heap that cannot grow further leaves the buffer in a plain array (TypeScript kernels).
       if (ptr >= 0) buffer = new CpuBuffer(dtype, size, rt.view(dtype, ptr, size), rt, ptr);
     }

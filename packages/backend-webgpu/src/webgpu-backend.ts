@@ -16,6 +16,7 @@ import {
 } from '@torchlet/backend';
 import { deviceBytes, WebGPUBuffer } from './buffer.js';
 import * as elementwise from './kernels/elementwise.js';
+import * as crossEntropyKernels from './kernels/cross-entropy.js';
 import * as embeddingBagKernels from './kernels/embedding-bag.js';
 import { logSoftmax, softmax } from './kernels/fused.js';
 import * as indexing from './kernels/indexing.js';
@@ -85,6 +86,8 @@ export class WebGPUBackend implements Backend {
         embeddingBagKernels.embeddingBag(rt, weight, indices, offsets, psw, mode, paddingIdx, out),
       embeddingBagBackwardSparse: (gradOut, indices, offsets, psw, mode, paddingIdx, values) =>
         embeddingBagKernels.embeddingBagBackwardSparse(rt, gradOut, indices, offsets, psw, mode, paddingIdx, values),
+      softmaxCrossEntropy: (...args) => crossEntropyKernels.softmaxCrossEntropy(rt, ...args),
+      softmaxCrossEntropyBackward: (...args) => crossEntropyKernels.softmaxCrossEntropyBackward(rt, ...args),
     };
     // A whole SRU layer-direction binds up to 12 storage buffers: declared only where the
     // device allows that many (elsewhere the op library composes primitives).

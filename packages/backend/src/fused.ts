@@ -137,6 +137,137 @@ export interface FusedKernels {
    * The row-sparse optimizer update (SGD, Adagrad, SparseAdam) without a scaled copy.
    */
   addRows(dst: TensorView, indices: TensorView, values: TensorView, alpha: number): void;
+
+  // ---- optimizer updates (@torchlet/optim's SGD, Adam/AdamW, RMSprop, Adagrad) ----
+  // One parameter per call, in place, in one pass: `param`, `grad` and the state buffers are
+  // views of one shape and one float dtype. The arithmetic is PyTorch's single-tensor
+  // (foreach=False) update, operation by operation, rounded to the parameter's dtype after
+  // each operation, with scalars converted to that dtype as PyTorch converts them (float32:
+  // no fused multiply-add). Each returns false, having changed nothing, for views it cannot
+  // take (the CPU kernels: non-contiguous ones); optim then composes primitives.
+
+  /**
+   * SGD: g = ±grad (+ weightDecay·p); with momentum, `momentumBuffer` (null when momentum is
+   * 0) becomes g on the first step (PyTorch's clone) and momentum·buf + (1 − dampening)·g
+   * after, and g = g + momentum·buf (nesterov) or buf; then p = p − lr·g.
+   */
+  sgdStep(param: TensorView, grad: TensorView, momentumBuffer: TensorView | null, options: SgdStepOptions): boolean;
+  /**
+   * Adam/AdamW: g = ±grad; p = p·(1 − lr·weightDecay) (decoupled) or g = g + weightDecay·p;
+   * m = lerp(m, g, 1 − β1); v = β2·v + ((1 − β2)·g)·g; v̂ = max(v̂, v) (amsgrad: `maxExpAvgSq`,
+   * else null); p = p + (−lr/bc1 · m) / (√v(̂) / √bc2 + eps).
+   */
+  adamStep(
+    param: TensorView,
+    grad: TensorView,
+    expAvg: TensorView,
+    expAvgSq: TensorView,
+    maxExpAvgSq: TensorView | null,
+    options: AdamStepOptions,
+  ): boolean;
+  /**
+   * RMSprop: g = ±grad (+ weightDecay·p); v = α·v + ((1 − α)·g)·g; centered: ḡ = lerp(ḡ, g,
+   * 1 − α) (`gradAvg`, else null) and a = √(v − ḡ·ḡ) + eps, else a = √v + eps; momentum > 0:
+   * buf = momentum·buf + g/a (`momentumBuffer`, else null) and p = p − lr·buf, else
+   * p = p + (−lr·g)/a.
+   */
+  rmspropStep(
+    param: TensorView,
+    grad: TensorView,
+    squareAvg: TensorView,
+    gradAvg: TensorView | null,
+    momentumBuffer: TensorView | null,
+    options: RmspropStepOptions,
+  ): boolean;
+  /** Adagrad: g = ±grad (+ weightDecay·p); s = s + g·g; p = p + (−clr·g)/(√s + eps). */
+  adagradStep(param: TensorView, grad: TensorView, sum: TensorView, options: AdagradStepOptions): boolean;
+
+  // ---- softmax cross-entropy (nn's `softmaxCrossEntropy` op behind `F.crossEntropy`) ----
+
+  /**
+   * `F.cross_entropy(logits, target, weight, ignore_index, reduction='none', label_smoothing)`
+   * for class-index targets, in one pass per row. `logits` [N, C] (any row stride, classes
+   * contiguous), `target` [N] contiguous int32, `weight` [C] contiguous or null (w = ones).
+   * With W = Σ_c w_c, ε = `labelSmoothing`, t = target[i] and lse_i = log Σ_c exp(x_ic), writes
+   * `loss` [N]: (1 − ε)·w_t·(lse_i − x_it) + (ε/C)·Σ_c w_c·(lse_i − x_ic), 0 where
+   * t = `ignoreIndex`, NaN for any other t outside [0, C); and `lse` [N] (every row; saved for
+   * the backward). Both outputs contiguous.
+   */
+  softmaxCrossEntropy(
+    logits: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    loss: TensorView,
+    lse: TensorView,
+  ): void;
+  /**
+   * Backward of `softmaxCrossEntropy`: writes `gradLogits` [N, C] (any row stride, classes
+   * contiguous) = g_i·(p_ic·((1 − ε)·w_t + (ε/C)·W) − (ε/C)·w_c − (1 − ε)·w_t·[c = t]) + h_i·p_ic
+   * with p_ic = exp(x_ic − lse_i), g = `gradLoss` [N] and h = `gradLse` [N] or null (zeros),
+   * both of any stride (0 for a broadcast scalar). Rows where t = `ignoreIndex` take only the
+   * h term (zero rows when h is), NaN rows for other targets outside [0, C).
+   */
+  softmaxCrossEntropyBackward(
+    gradLoss: TensorView,
+    gradLse: TensorView | null,
+    logits: TensorView,
+    target: TensorView,
+    weight: TensorView | null,
+    lse: TensorView,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    gradLogits: TensorView,
+  ): void;
 }
 
 export type FusedKernelName = keyof FusedKernels;
+
+/** Hyper-parameters of `FusedKernels.sgdStep` (torch.optim.SGD's). */
+export interface SgdStepOptions {
+  readonly lr: number;
+  readonly momentum: number;
+  readonly dampening: number;
+  readonly weightDecay: number;
+  readonly nesterov: boolean;
+  readonly maximize: boolean;
+  /** The momentum buffer's first step: it is set to g instead of updated. */
+  readonly firstStep: boolean;
+}
+
+/** Hyper-parameters of `FusedKernels.adamStep`; the bias corrections are the caller's (float64). */
+export interface AdamStepOptions {
+  readonly lr: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** AdamW's decoupled decay p·(1 − lr·weightDecay) instead of the L2 term in g. */
+  readonly decoupled: boolean;
+  readonly amsgrad: boolean;
+  readonly maximize: boolean;
+  /** 1 − β1ᵗ for this step t. */
+  readonly biasCorrection1: number;
+  /** 1 − β2ᵗ for this step t. */
+  readonly biasCorrection2: number;
+}
+
+/** Hyper-parameters of `FusedKernels.rmspropStep` (torch.optim.RMSprop's). */
+export interface RmspropStepOptions {
+  readonly lr: number;
+  readonly alpha: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  readonly maximize: boolean;
+}
+
+/** Hyper-parameters of `FusedKernels.adagradStep`: `clr` is this step's rate lr / (1 + (t − 1)·lrDecay). */
+export interface AdagradStepOptions {
+  readonly clr: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly maximize: boolean;
+}

@@ -1,7 +1,7 @@
 export type { Backend, BackendBuffer, BackendMemoryStats, DeviceName, TensorView } from './backend.js';
 export { DTYPES, DTYPE_INFO, hostArray, isDType, isFloating, promoteTypes } from './dtype.js';
 export type { DType, DTypeInfo, HostArray } from './dtype.js';
-export type { FusedKernelName, FusedKernels } from './fused.js';
+export type { AdagradStepOptions, AdamStepOptions, FusedKernelName, FusedKernels, RmspropStepOptions, SgdStepOptions } from './fused.js';
 export {
   ARG_REDUCE_OPS,
   BINARY_BOOL_OUTPUT,

@@ -14,6 +14,8 @@ export type {
 } from './optimizer.js';
 export { RowSparseTensor, addRows_, addRowsDef, isRowSparse } from './sparse.js';
 export type { RowSparseGrad } from './sparse.js';
+export { adagradStep_, adagradStepDef, adamStep_, adamStepDef, rmspropStep_, rmspropStepDef, sgdStep_, sgdStepDef } from './updates.js';
+export type { AdagradStepOptions, AdamStepOptions, RmspropStepOptions, SgdStepOptions } from './updates.js';
 export { SGD, SGD_DEFAULTS, sgdSparseUpdate } from './optimizers/sgd.js';
 export type { SGDOptions } from './optimizers/sgd.js';
 export { ADAM_DEFAULTS, Adam, AdamW } from './optimizers/adam.js';

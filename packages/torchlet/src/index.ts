@@ -31,5 +31,5 @@ export * as optim from '@torchlet/optim';
 export * as io from '@torchlet/io';
 export { load, save } from '@torchlet/io';
 export * as utils from './utils.js';
-export { setNumThreads, getNumThreads } from './threads.js';
+export { setNumThreads, getNumThreads, whenThreadsReady } from './threads.js';
 export * as webgpu from './webgpu.js';

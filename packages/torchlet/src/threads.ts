@@ -1,2 +1,5 @@
-/** `torch.setNumThreads(n)` / `torch.getNumThreads()`: the CPU backend's worker threads. */
-export { getNumThreads, setNumThreads } from '@torchlet/backend-cpu';
+/**
+ * `torch.setNumThreads(n)` / `torch.getNumThreads()`: the CPU backend's worker threads, and
+ * `torch.whenThreadsReady()` to wait for them without blocking (a browser's main thread).
+ */
+export { getNumThreads, setNumThreads, whenThreadsReady } from '@torchlet/backend-cpu';

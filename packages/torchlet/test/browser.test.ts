@@ -8,56 +8,28 @@
  * Skipped, saying why, when /usr/bin/chromium is missing (tooling/webgpu/setup-browser.sh
  * installs it), unless REQUIRE_BROWSER=1, where that is a failure.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { BASE_FLAGS, browserSkipReason, bundlePage, listen, withChromium } from './browser/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const REQUIRE_BROWSER = process.env.REQUIRE_BROWSER === '1';
 const ENTRY = fileURLToPath(new URL('./browser/smoke-page.ts', import.meta.url));
 
 /** The flags that give headless chromium a WebGPU adapter on SwiftShader. */
 const FLAGS = [
-  '--headless',
-  '--no-sandbox',
+  ...BASE_FLAGS,
   '--enable-unsafe-webgpu',
   '--use-webgpu-adapter=swiftshader',
   '--use-vulkan=swiftshader',
   '--enable-features=Vulkan',
   '--disable-gpu-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
 ];
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>torchlet webgpu smoke</title></head>
 <body><script type="module" src="/smoke.js"></script></body></html>`;
 
-async function bundle(): Promise<string> {
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    entryPoints: [ENTRY],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@torchlet/source'],
-    // Node-only branches (worker_threads, the Dawn package) are never taken in a browser.
-    external: ['node:*', 'webgpu'],
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
-function serve(script: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+function serve(script: string): ReturnType<typeof listen> {
+  return listen((req, res) => {
     if (req.url === '/' || req.url === '/index.html') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
     } else if (req.url === '/smoke.js') {
@@ -68,22 +40,16 @@ function serve(script: string): Promise<{ server: Server; url: string }> {
       res.writeHead(404).end();
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
 }
 
-const available = existsSync(CHROMIUM);
-if (!available && !REQUIRE_BROWSER) {
-  it.skip(`browser smoke test: ${CHROMIUM} is missing (install it with tooling/webgpu/setup-browser.sh; REQUIRE_BROWSER=1 makes this a failure)`, () => {});
+const skip = browserSkipReason('browser smoke test');
+if (skip !== null) {
+  it.skip(skip, () => {});
 } else {
   it('headless chromium: tensors, matmul and a tiny MLP training on WebGPU, read back on the page', { timeout: 120_000 }, async () => {
-    expect(existsSync(CHROMIUM), `REQUIRE_BROWSER=1 but ${CHROMIUM} is missing (tooling/webgpu/setup-browser.sh installs it)`).toBe(true);
-    const { chromium } = await import('playwright-core');
-    const script = await bundle();
-    const { server, url } = await serve(script);
-    const profile = mkdtempSync(join(tmpdir(), 'torchlet-chromium-'));
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    const { server, url } = await serve(await bundlePage(ENTRY));
     const errors: string[] = [];
-    try {
+    await withChromium(FLAGS, server, async (context) => {
       const page = context.pages()[0] ?? (await context.newPage());
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('console', (m) => {
@@ -102,10 +68,6 @@ if (!available && !REQUIRE_BROWSER) {
       expect(r.readsDuringSteps).toBe(0);
       expect(r.liveBuffersAfter).toBe(r.liveBuffersBefore);
       expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-      server.close();
-      rmSync(profile, { recursive: true, force: true });
-    }
+    });
   });
 }

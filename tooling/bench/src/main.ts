@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--json] [--only matmul,elementwise] [--device cpu|webgpu] [--no-peers]`
+ * `pnpm bench [--json] [--only matmul,elementwise] [--device cpu|webgpu] [--no-peers] [--no-relaxed-simd]`
  *
  * Runs each workload against a plain-JavaScript baseline in the same process and prints
  * median times, throughput and the Torchlet/baseline ratio (or JSON with `--json`). W1–W4
@@ -7,8 +7,10 @@
  * onnxruntime-node and PyTorch (where `python3 -c 'import torch'` works) in the same run,
  * each printed with Torchlet's speed ratio against it.
  */
+import './engine-flags.js';
 import { arch, cpus, platform } from 'node:os';
 import { hasBackend } from '@torchlet/backend';
+import { getNumThreads, wasmFeatures } from '@torchlet/backend-cpu';
 import type { DeviceName } from '@torchlet/tensor';
 import { fmt, type CaseResult } from './harness.js';
 import { pytorchAvailable } from './peers/index.js';
@@ -19,20 +21,22 @@ interface Options {
   only: string[] | null;
   device: DeviceName;
   peers: boolean;
+  relaxedSimd: boolean;
 }
 
-const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--device cpu|webgpu] [--no-peers]
+const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--device cpu|webgpu] [--no-peers] [--no-relaxed-simd]
 
   --json           print machine-readable JSON on stdout (progress goes to stderr)
   --only a,b       run only these workloads (${WORKLOADS.map((w) => w.name).join(', ')})
   --device NAME    cpu (default) or webgpu
   --no-peers       skip the other frameworks (TensorFlow.js cpu, onnxruntime-node, PyTorch) on W1–W4
+  --no-relaxed-simd  keep Node 20's relaxed-SIMD flag off: plain-SIMD kernels without fused multiply-add
   --help           this text`;
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[]): Options | 'help' {
-  const options: Options = { json: false, only: null, device: 'cpu', peers: true };
+  const options: Options = { json: false, only: null, device: 'cpu', peers: true, relaxedSimd: true };
   const args = argv.filter((a) => a !== '--');
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -63,6 +67,9 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
       }
       case '--no-peers':
         options.peers = false;
+        break;
+      case '--no-relaxed-simd': // read before the kernels are built (engine-flags.ts)
+        options.relaxedSimd = false;
         break;
       case '--help':
       case '-h':
@@ -128,6 +135,15 @@ async function initWebGPUBackend(): Promise<string | null> {
   }
 }
 
+/** What the CPU backend runs here: Wasm SIMD with or without relaxed SIMD (FMA), or the TypeScript kernels. */
+function cpuKernelsLine(): string {
+  if (process.env['TORCHLET_CPU_KERNELS'] === 'js') return 'TypeScript (TORCHLET_CPU_KERNELS=js)';
+  const f = wasmFeatures();
+  if (!f.simd) return 'TypeScript (this engine has no WebAssembly SIMD)';
+  const fma = f.relaxedSimd ? 'relaxed SIMD (fused multiply-add)' : 'plain SIMD (no fused multiply-add; --no-relaxed-simd or no engine support)';
+  return `Wasm SIMD, ${fma}, ${getNumThreads()} thread(s), shared memory ${f.sharedMemory ? 'yes' : 'no'}`;
+}
+
 async function main(): Promise<number> {
   let options: Options | 'help';
   try {
@@ -164,12 +180,14 @@ async function main(): Promise<number> {
     platform: `${platform()} ${arch()}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cores: cpus().length,
+    cpuKernels: cpuKernelsLine(),
     date: new Date().toISOString(),
     statistic: 'median',
     peers: peers ? { tfjs: '4.22.0', onnxruntimeNode: '1.30.0', pytorch: pytorchAvailable() } : false,
   };
   if (!options.json) {
     console.log(`Torchlet benchmarks: device ${meta.device}, Node ${meta.node}, ${meta.platform}, ${meta.cpu} (${meta.cores} cores)`);
+    console.log(`CPU kernels: ${meta.cpuKernels}`);
     console.log('Median of timed runs after warm-up; ratio = torchlet throughput / naive-JS throughput.\n');
   }
   const all: CaseResult[] = [];

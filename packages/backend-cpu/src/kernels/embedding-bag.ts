@@ -30,7 +30,7 @@ function checkShape2d(v: TensorView, rows: number, cols: number, op: string, wha
 }
 
 /** The bag description both kernels read: entry indices, bag offsets and optional per-entry weights. */
-interface Bags {
+export interface Bags {
   idx: Int32Array;
   io: number;
   off: Int32Array;
@@ -58,6 +58,43 @@ function bagsOf(indices: TensorView, offsets: TensorView, perSampleWeights: Tens
   };
 }
 
+/**
+ * Checks the arguments of `embeddingBag` (`src` the weight, `dst` the [B, D] output) or of
+ * `embeddingBagBackwardSparse` (`src` the [B, D] output gradient, `dst` the [T, D] values)
+ * and returns the bag description. The Wasm kernels run the same checks through it.
+ */
+export function checkBagArgs(
+  op: 'embeddingBag' | 'embeddingBagBackwardSparse',
+  src: TensorView,
+  indices: TensorView,
+  offsets: TensorView,
+  perSampleWeights: TensorView | null,
+  dst: TensorView,
+): Bags {
+  const forward = op === 'embeddingBag';
+  checkFloat2d(src, op, forward ? 'weight' : 'gradOut');
+  checkFloat2d(dst, op, forward ? 'out' : 'values');
+  const bags = bagsOf(indices, offsets, perSampleWeights, op);
+  checkShape2d(dst, forward ? bags.B : bags.T, src.shape[1]!, op, forward ? 'out' : 'values');
+  return bags;
+}
+
+/** Checks the arguments of `addRows` (indices in range) and returns the indices. */
+export function checkAddRowsArgs(dst: TensorView, indices: TensorView, values: TensorView): Int32Array {
+  const op = 'addRows';
+  checkFloat2d(dst, op, 'dst');
+  checkFloat2d(values, op, 'values');
+  const idx = int1d(indices, op, 'indices');
+  const T = indices.shape[0]!;
+  const N = dst.shape[0]!;
+  checkShape2d(values, T, dst.shape[1]!, op, 'values');
+  for (let i = indices.offset, e = indices.offset + T; i < e; i++) {
+    const r = idx[i]!;
+    if (r < 0 || r >= N) throw new RangeError(`${op}: index ${r} is out of range for ${N} rows`);
+  }
+  return idx;
+}
+
 /** Entry range of bag `b`. */
 function bagEnd(off: Int32Array, oo: number, b: number, B: number, T: number): number {
   return b + 1 < B ? Math.min(off[oo + b + 1]!, T) : T;
@@ -72,12 +109,8 @@ export function embeddingBag(
   paddingIdx: number,
   out: TensorView,
 ): void {
-  const op = 'embeddingBag';
-  checkFloat2d(weight, op, 'weight');
-  checkFloat2d(out, op, 'out');
-  const { idx, io, off, oo, T, B, pw, po, ps } = bagsOf(indices, offsets, perSampleWeights, op);
+  const { idx, io, off, oo, T, B, pw, po, ps } = checkBagArgs('embeddingBag', weight, indices, offsets, perSampleWeights, out);
   const D = weight.shape[1]!;
-  checkShape2d(out, B, D, op, 'out');
   const w = dataOf(weight) as Arr;
   const o = dataOf(out) as Arr;
   const wo = weight.offset;
@@ -120,12 +153,8 @@ export function embeddingBagBackwardSparse(
   paddingIdx: number,
   values: TensorView,
 ): void {
-  const op = 'embeddingBagBackwardSparse';
-  checkFloat2d(gradOut, op, 'gradOut');
-  checkFloat2d(values, op, 'values');
-  const { idx, io, off, oo, T, B, pw, po, ps } = bagsOf(indices, offsets, perSampleWeights, op);
+  const { idx, io, off, oo, T, B, pw, po, ps } = checkBagArgs('embeddingBagBackwardSparse', gradOut, indices, offsets, perSampleWeights, values);
   const D = gradOut.shape[1]!;
-  checkShape2d(values, T, D, op, 'values');
   const g = dataOf(gradOut) as Arr;
   const v = dataOf(values) as Arr;
   const grs = gradOut.strides[0]!;
@@ -159,14 +188,9 @@ export function embeddingBagBackwardSparse(
 }
 
 export function addRows(dst: TensorView, indices: TensorView, values: TensorView, alpha: number): void {
-  const op = 'addRows';
-  checkFloat2d(dst, op, 'dst');
-  checkFloat2d(values, op, 'values');
-  const idx = int1d(indices, op, 'indices');
+  const idx = checkAddRowsArgs(dst, indices, values);
   const T = indices.shape[0]!;
   const D = dst.shape[1]!;
-  const N = dst.shape[0]!;
-  checkShape2d(values, T, D, op, 'values');
   const d = dataOf(dst) as Arr;
   const v = dataOf(values) as Arr;
   const io = indices.offset;
@@ -175,9 +199,7 @@ export function addRows(dst: TensorView, indices: TensorView, values: TensorView
   const vrs = values.strides[0]!;
   const vcs = values.strides[1]!;
   for (let i = 0; i < T; i++) {
-    const r = idx[io + i]!;
-    if (r < 0 || r >= N) throw new RangeError(`${op}: index ${r} is out of range for ${N} rows`);
-    const db = dst.offset + r * drs;
+    const db = dst.offset + idx[io + i]! * drs;
     const vb = values.offset + i * vrs;
     if (dcs === 1 && vcs === 1) {
       for (let j = 0; j < D; j++) d[db + j] += alpha * v[vb + j]!;

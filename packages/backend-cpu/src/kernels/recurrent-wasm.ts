@@ -34,20 +34,9 @@ function runtimeFor(R: number, H: number): WasmRuntime | null {
   return wasmRuntime();
 }
 
-/** Writes `words` into a fresh parameter block, runs kernel `name` over `R` rows (shared with the workers when large), frees it. */
+/** Runs kernel `name` with parameter block `words` over `R` rows (shared with the workers when large). */
 function runRows(rt: WasmRuntime, name: string, words: readonly number[], R: number, H: number): void {
-  const params = rt.heap.alloc(words.length * 4, false);
-  if (params < 0) throw new Error('cpu backend: the Wasm heap is full');
-  try {
-    new Int32Array(rt.heap.memory.buffer, params, words.length).set(words);
-    const p = rt.parallelism > 1 && R * H >= PARALLEL_MIN && R > 1 ? Math.min(rt.parallelism, R) : 1;
-    const chunk = Math.ceil(R / p);
-    const tasks: number[][] = [];
-    for (let r0 = 0; r0 < R; r0 += chunk) tasks.push([params, r0, Math.min(R, r0 + chunk)]);
-    rt.run(name, tasks, p > 1);
-  } finally {
-    rt.heap.free(params);
-  }
+  rt.runBlock(name, words, R, rt.parallelism > 1 && R * H >= PARALLEL_MIN && R > 1 ? rt.parallelism : 1);
 }
 
 /** Pointer/stride pairs of every view, or null when one of them cannot be read by the kernels. */

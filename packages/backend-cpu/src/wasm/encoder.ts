@@ -288,6 +288,25 @@ export class Code {
     return this;
   }
 
+  /** `for (l = from; l < to; l += step) body()` over signed i32 locals (`to` re-read each iteration). */
+  range(l: Local, from: number | Local, to: number | Local, step: number | Local, body: (c: this) => void): this {
+    if (typeof from === 'number') this.i32(from);
+    else this.get(from);
+    this.set(l);
+    return this.while(
+      (c) => {
+        c.get(l);
+        if (typeof to === 'number') c.i32(to);
+        else c.get(to);
+        c.op('i32.lt_s');
+      },
+      (c) => {
+        body(c);
+        c.inc(l, step);
+      },
+    );
+  }
+
   /** `l += step` for an i32 local. */
   inc(l: Local, step: number | Local = 1): this {
     this.get(l);

@@ -50,19 +50,6 @@ function rowPtr(c: Code, dst: Local, base: Local, r: Local, rs: Local, c0: Local
   c.get(base).get(r).get(rs).op('i32.mul', 'i32.add').get(c0).i32(2).op('i32.shl', 'i32.add').set(dst);
 }
 
-function forRange(c: Code, l: Local, from: Local | number, to: Local, step: number, body: () => void): void {
-  if (typeof from === 'number') c.i32(from);
-  else c.get(from);
-  c.set(l);
-  c.while(
-    () => c.get(l).get(to).op('i32.lt_s'),
-    () => {
-      body();
-      c.inc(l, step);
-    },
-  );
-}
-
 /** Loads the v128 at `ptr + off` (off a local or null). */
 function load(c: Code, ptr: Local, off: Local | null): Code {
   c.get(ptr);
@@ -100,14 +87,14 @@ function gruForward(m: ModuleBuilder): FunctionBuilder {
   const [ar, az, ghn, rg, zg, an, nn, hp, t] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
   const [g1, g2, g3] = gateOffsets(f, p.H, 3) as [Local, Local, Local];
   c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4);
-  forRange(c, r!, r0, r1, 1, () => {
+  c.range(r!, r0, r1, 1, () => {
     rowPtr(c, px!, p.x, r!, p.xrs, c0);
     rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
     rowPtr(c, ph!, p.h, r!, p.hrs, c0);
     rowPtr(c, po!, p.out, r!, p.ors, c0);
     rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
     c.get(p.b).get(c0).i32(2).op('i32.shl', 'i32.add').set(pb!);
-    forRange(c, j!, 0, n4!, 1, () => {
+    c.range(j!, 0, n4!, 1, () => {
       load(c, px!, null);
       load(c, pg!, null).op('f32x4.add');
       c.set(ar!);
@@ -154,7 +141,7 @@ function lstmForward(m: ModuleBuilder): FunctionBuilder {
     load(c, pb!, off).op('f32x4.add').set(a!);
     c.end();
   };
-  forRange(c, r!, r0, r1, 1, () => {
+  c.range(r!, r0, r1, 1, () => {
     rowPtr(c, px!, p.x, r!, p.xrs, c0);
     rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
     rowPtr(c, pc!, p.c, r!, p.crs, c0);
@@ -162,7 +149,7 @@ function lstmForward(m: ModuleBuilder): FunctionBuilder {
     rowPtr(c, pho!, p.hout, r!, p.hors, c0);
     rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
     c.get(p.b).get(c0).i32(2).op('i32.shl', 'i32.add').set(pb!);
-    forRange(c, j!, 0, n4!, 1, () => {
+    c.range(j!, 0, n4!, 1, () => {
       gate(null);
       vm.sigmoid(a!, ig!);
       gate(g1);
@@ -215,7 +202,7 @@ function gruBackward(m: ModuleBuilder): FunctionBuilder {
   const [g1, g2, g3] = gateOffsets(f, p.H, 3) as [Local, Local, Local];
   c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
   c.f32x4(1).set(one!);
-  forRange(c, r!, r0, r1, 1, () => {
+  c.range(r!, r0, r1, 1, () => {
     rowPtr(c, pdh!, p.dh, r!, p.dhrs, c0);
     rowPtr(c, pdo!, p.do, r!, p.dors, c0);
     rowPtr(c, pdr!, p.dr, r!, p.drrs, c0);
@@ -224,7 +211,7 @@ function gruBackward(m: ModuleBuilder): FunctionBuilder {
     rowPtr(c, pgx!, p.dgx, r!, p.dgxrs, c0);
     rowPtr(c, pgh!, p.dgh, r!, p.dghrs, c0);
     c.get(r!).get(p.R2).op('i32.lt_s').set(useRec!);
-    forRange(c, j!, 0, n4!, 1, () => {
+    c.range(j!, 0, n4!, 1, () => {
       totalGrad(c, g!, pdh!, pdo!, pdr!, p.hasDo, useRec!);
       load(c, pw!, null).set(rg!);
       load(c, pw!, g1).set(zg!);
@@ -267,7 +254,7 @@ function lstmBackward(m: ModuleBuilder): FunctionBuilder {
   c.f32x4(1).set(one!);
   c.f32x4(0).set(zero!);
   const dsig = (y: Local): void => void c.get(y).get(one!).get(y).op('f32x4.sub', 'f32x4.mul');
-  forRange(c, r!, r0, r1, 1, () => {
+  c.range(r!, r0, r1, 1, () => {
     rowPtr(c, pdh!, p.dh, r!, p.dhrs, c0);
     rowPtr(c, pdo!, p.do, r!, p.dors, c0);
     rowPtr(c, pdr!, p.dr, r!, p.drrs, c0);
@@ -275,7 +262,7 @@ function lstmBackward(m: ModuleBuilder): FunctionBuilder {
     rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
     rowPtr(c, pdg!, p.dg, r!, p.dgrs, c0);
     c.get(r!).get(p.R2).op('i32.lt_s').set(useRec!);
-    forRange(c, j!, 0, n4!, 1, () => {
+    c.range(j!, 0, n4!, 1, () => {
       totalGrad(c, g!, pdh!, pdo!, pdr!, p.hasDo, useRec!);
       load(c, pw!, null).set(ig!);
       load(c, pw!, g1).set(fg!);

@@ -7,7 +7,7 @@ import type { DType, HostArray } from '@torchlet/backend';
 import { wasmFeatures, type WasmFeatures } from './features.js';
 import { WasmHeap } from './heap.js';
 import { buildKernelModule, type MatmulGeometry } from './kernel-module.js';
-import { MAX_TASKS, threadsAvailable, ThreadPool } from './thread-pool.js';
+import { MAX_TASKS, threadsAvailable, ThreadPool, type ThreadPoolStats } from './thread-pool.js';
 
 type Kernel = (...args: number[]) => void;
 
@@ -89,9 +89,15 @@ export class WasmRuntime {
     return this.#pool;
   }
 
-  /** How many pieces a large job should be cut into (1 when single-threaded). */
+  /**
+   * How many pieces a large job should be cut into (1 when single-threaded). Kernels may
+   * index per-thread scratch by thread id, so this stays above every worker's id while any
+   * worker may run; it drops to 1 only when every worker failed to start (e.g. a page whose
+   * CSP forbids Blob workers), so jobs are not cut for threads that will never come.
+   */
   get parallelism(): number {
-    return this.#usableThreads;
+    const n = this.#usableThreads;
+    return n > 1 && this.#pool !== undefined && this.#pool.failedCount === n - 1 ? 1 : n;
   }
 
   /**
@@ -109,11 +115,59 @@ export class WasmRuntime {
     for (const t of tasks) k(0, ...t);
   }
 
-  /** Blocks until the worker threads are ready (tests and benchmarks); false when there are none. */
+  /**
+   * Runs a kernel of the form `name(tid, params, i0, i1)` over [0, n): copies `block` (its
+   * parameter block of i32 words; floats go in by bit pattern) into the heap, cuts [0, n) into
+   * `parts` ranges that start at multiples of `align`, runs them (shared with the workers when
+   * there are several) and frees the block.
+   */
+  runBlock(name: string, block: Int32Array | readonly number[], n: number, parts: number, align = 1): void {
+    if (n <= 0) return;
+    const params = this.heap.alloc(block.length * 4, false);
+    if (params < 0) throw new Error('cpu backend: the Wasm heap is full');
+    try {
+      new Int32Array(this.heap.memory.buffer, params, block.length).set(block);
+      const chunk = Math.ceil(n / Math.max(1, Math.min(parts, n)) / align) * align;
+      const tasks: number[][] = [];
+      for (let i0 = 0; i0 < n; i0 += chunk) tasks.push([params, i0, Math.min(n, i0 + chunk)]);
+      this.run(name, tasks, tasks.length > 1);
+    } finally {
+      this.heap.free(params);
+    }
+  }
+
+  /**
+   * Blocks until the worker threads are ready (tests and benchmarks); false when there are
+   * none. Cannot block on a browser's main thread (it returns at once there): use
+   * `whenThreadsReady`.
+   */
   waitForThreads(timeoutMs = 10_000): boolean {
     const pool = this.pool();
     return pool !== undefined && pool.waitReady(timeoutMs);
   }
+
+  /** `waitForThreads` without blocking: resolves once every worker is ready (true) or has failed or timed out. */
+  async whenThreadsReady(timeoutMs = 10_000): Promise<boolean> {
+    const pool = this.pool();
+    return pool !== undefined && pool.whenReady(timeoutMs);
+  }
+
+  threadStats(): ThreadStats {
+    const base = { sharedMemory: this.heap.shared, threads: this.#threads, usableThreads: this.parallelism };
+    const pool = this.#pool;
+    if (pool === undefined) return { ...base, workers: 0, readyWorkers: 0, failedWorkers: 0, jobs: 0, tasks: 0, workerTasks: 0 };
+    return { ...base, ...pool.stats() };
+  }
+}
+
+/** What `threadStats()` reports. Pool counters are cumulative since the pool started. */
+export interface ThreadStats extends ThreadPoolStats {
+  /** Whether the Wasm heap is a shared memory (needed for threads; cross-origin isolation in browsers). */
+  readonly sharedMemory: boolean;
+  /** `getNumThreads()`. */
+  readonly threads: number;
+  /** Threads large kernels are cut for (`parallelism`): `threads`, or 1 without shared memory or when no worker could start. */
+  readonly usableThreads: number;
 }
 
 let runtime: WasmRuntime | null | undefined;
@@ -158,4 +212,29 @@ export function setNumThreads(n: number): void {
 /** `torch.get_num_threads()`. */
 export function getNumThreads(): number {
   return runtime ? runtime.threads : (requestedThreads ?? defaultThreads());
+}
+
+/**
+ * Resolves once the worker threads for `setNumThreads(n)` are running: true when every
+ * worker is ready, false where there are none (a single thread, no shared memory — e.g. a
+ * page that is not cross-origin isolated —, workers that could not start, the TypeScript
+ * kernels) or after `timeoutMs`. Workers otherwise start in the background on the first
+ * large kernel, which runs on the calling thread until they are up. Never blocks, so it is
+ * the way to wait on a browser's main thread (where `Atomics.wait` is not allowed):
+ *
+ * ```ts
+ * torch.setNumThreads(navigator.hardwareConcurrency);
+ * await torch.whenThreadsReady();
+ * ```
+ */
+export function whenThreadsReady(timeoutMs = 10_000): Promise<boolean> {
+  return runtime ? runtime.whenThreadsReady(timeoutMs) : Promise.resolve(false);
+}
+
+/**
+ * The CPU worker pool's state and counters (jobs, tasks, how many the workers ran), or
+ * null where the Wasm kernels are not in use. For tests and tuning.
+ */
+export function threadStats(): ThreadStats | null {
+  return runtime ? runtime.threadStats() : null;
 }

@@ -240,6 +240,51 @@ describe.skipIf(!gpu)(`WGSL fused kernels match the CPU backend${gpu ? '' : ` (s
     }
   });
 
+  it('softmaxCrossEntropy and its backward: weight, ignored rows, label smoothing, lse gradient, C above the workgroup', async () => {
+    const N = 6;
+    for (const C of [5, 130]) {
+      for (const layout of ['padded', 'transposed'] as const) {
+        for (const [weighted, eps] of [
+          [false, 0],
+          [true, 0],
+          [false, 0.2],
+          [true, 0.3],
+        ] as const) {
+          const s = new Scope();
+          try {
+            const x = s.mat(N, C, 81, layout);
+            const t = s.ints([3, -100, 0, C - 1, 2, -100]);
+            const w = weighted ? s.vec(C, 82) : null;
+            const loss = s.vec(N, 83);
+            const lse = s.vec(N, 84);
+            const label = `C=${C} ${layout} weight=${weighted} eps=${eps}`;
+            await both(s, 'softmaxCrossEntropy', [x, t, w, -100, eps, loss, lse], `softmaxCrossEntropy ${label}`);
+            const g = s.vec(N, 85);
+            const h = s.vec(N, 86);
+            const out = s.mat(N, C, 87, 'padded');
+            await both(s, 'softmaxCrossEntropyBackward', [g, null, x, t, w, lse, -100, eps, out], `softmaxCrossEntropyBackward ${label}`);
+            await both(s, 'softmaxCrossEntropyBackward', [g, h, x, t, w, lse, -100, eps, out], `softmaxCrossEntropyBackward (lse gradient) ${label}`);
+          } finally {
+            s.free();
+          }
+        }
+      }
+    }
+  });
+
+  it('softmaxCrossEntropy reports a target out of range at the next readback', async () => {
+    const s = new Scope();
+    try {
+      const x = s.mat(2, 5, 91);
+      const t = s.ints([1, 7]);
+      const loss = s.vec(2, 92);
+      gpu!.fused.softmaxCrossEntropy!(x.on('gpu'), t.on('gpu'), null, -100, 0, loss.on('gpu'), s.vec(2, 93).on('gpu'));
+      await expect(gpu!.read(loss.pair.gpu)).rejects.toThrow('index 7 is out of bounds for dimension with size 5');
+    } finally {
+      s.free();
+    }
+  });
+
   it('a GRU step is one dispatch and binds no buffer twice (no alias copies)', () => {
     const s = new Scope();
     try {

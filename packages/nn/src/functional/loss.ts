@@ -24,6 +24,7 @@ import {
   lt,
   maximum,
   mean,
+  movedim,
   mul,
   ne,
   neg,
@@ -39,6 +40,7 @@ import {
   where,
   type Tensor,
 } from '@torchlet/tensor';
+import { softmaxCrossEntropy } from './cross-entropy-op.js';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -158,9 +160,47 @@ export interface CrossEntropyOptions extends NllLossOptions {
  * `F.cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
  * label_smoothing=0.0)`: log-softmax over the class dim (1, or 0 for a 1-D input), then the
  * NLL of class-index targets (int32) or the cross-entropy with class-probability targets
- * (float, same shape as input), exactly as PyTorch's `cross_entropy`.
+ * (float, same shape as input), exactly as PyTorch's `cross_entropy`. Class-index targets
+ * run as one fused op (`softmaxCrossEntropy`, see ./cross-entropy-op.ts) where the backend
+ * has its kernels: no `[N, C]` log-probabilities, one pass per row forward and backward.
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  return crossEntropyImpl(input, target, options, true);
+}
+
+/** `crossEntropy` always composed from log-softmax and the NLL (never the fused op); for tests. */
+export function crossEntropyComposed(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  return crossEntropyImpl(input, target, options, false);
+}
+
+/**
+ * Whether class-index `crossEntropy` can run as the fused `softmaxCrossEntropy` op: the
+ * backend has the kernels, float32/float64 logits, a weight of the same dtype that needs no
+ * gradient (the op differentiates the logits only).
+ */
+function fusedApplies(input: Tensor, weight: Tensor | null): boolean {
+  if (!input.backend.fused.softmaxCrossEntropy) return false;
+  if (input.dtype !== 'float32' && input.dtype !== 'float64') return false;
+  return weight === null || (weight.dtype === input.dtype && !weight.requiresGrad);
+}
+
+/** Class-index cross-entropy through the fused op: logits as [rows, C] (classes moved last for [N, C, d…]). */
+function crossEntropyFused(input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, labelSmoothing: number, reduction: Reduction): Tensor {
+  return tidy(() => {
+    const C = input.shape[input.ndim === 1 ? 0 : 1]!;
+    const x = input.ndim === 1 ? reshape(input, [1, C]) : input.ndim === 2 ? input : reshape(movedim(input, 1, -1), [-1, C]);
+    const t = reshape(target, [-1]);
+    const loss = softmaxCrossEntropy(x, t, weight, { ignoreIndex, labelSmoothing });
+    if (reduction === 'none') return input.ndim === 2 ? loss : reshape(loss, target.shape);
+    if (reduction === 'sum') return sum(loss);
+    // mean: over the summed weights of the targets not ignored
+    const keep = ne(t, ignoreIndex);
+    const denom = weight ? sum(where(keep, indexSelect(weight, 0, where(keep, t, 0)), 0)) : sum(cast(keep, x.dtype));
+    return div(sum(loss), denom);
+  });
+}
+
+function crossEntropyImpl(input: Tensor, target: Tensor, options: CrossEntropyOptions, allowFused: boolean): Tensor {
   const reduction = options.reduction ?? 'mean';
   checkReduction(reduction, 'cross_entropy');
   const ls = options.labelSmoothing ?? 0;
@@ -196,6 +236,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 
   const g = classGeometry('cross_entropy', input, target, weight);
   checkTargets(target, g.numClasses, ignoreIndex);
+  if (allowFused && fusedApplies(input, weight)) return crossEntropyFused(input, target, weight, ignoreIndex, ls, reduction);
   return tidy(() => {
     const logp = logSoftmax(input, classDim);
     const { picked, w } = pickTargets(logp, target, g, weight, ignoreIndex);

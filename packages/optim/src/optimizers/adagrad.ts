@@ -7,14 +7,18 @@
  * p ← p − clr · g / (√s + eps)
  * ```
  *
+ * A dense gradient's update is the `adagradStep_` op (../updates.ts): the backend's fused kernel
+ * where it has one, else composed tensor ops.
+ *
  * State is created when a parameter joins the optimizer, as in PyTorch. A row-sparse gradient
  * (see `isRowSparse`) updates only its rows (repeated rows are summed first); it refuses
  * `weightDecay`, as PyTorch does.
  */
 import { noGrad } from '@torchlet/autograd';
-import { RuntimeError, ValueError, add, fullLike, indexSelect, neg, sqrt, unique, zeros, type Tensor } from '@torchlet/tensor';
+import { RuntimeError, ValueError, fullLike, indexSelect, unique, zeros, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
 import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
+import { adagradStep_ } from '../updates.js';
 
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
@@ -108,13 +112,7 @@ export class Adagrad extends Optimizer<AdagradOptions> {
         continue;
       }
       if (!(grad as Tensor).shape) throw new ValueError('Adagrad: unsupported gradient');
-      this.withScope(() => {
-        let g = maximize ? neg(p.grad!) : p.grad!;
-        if (weightDecay !== 0) g = add(g, p, { alpha: weightDecay });
-        sum.copy_(sum.addcmul(g, g));
-        const std = sqrt(sum).add_(eps);
-        p.copy_(p.addcdiv(g, std, { value: -clr }));
-      });
+      adagradStep_(p, grad as Tensor, sum, { clr, eps, weightDecay, maximize });
     }
   }
 }

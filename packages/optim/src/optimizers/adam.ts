@@ -8,9 +8,13 @@
  * v̂ ← max(v̂, v) with amsgrad          (max_exp_avg_sq)
  * p ← p − lr/(1 − β1ᵗ) · m / (√v(̂) / √(1 − β2ᵗ) + eps)
  * ```
+ *
+ * Each parameter's update is the `adamStep_` op (../updates.ts): the backend's fused kernel
+ * where it has one, else composed tensor ops.
  */
-import { add, lerp, maximum, neg, sqrt, zerosLike, type Tensor } from '@torchlet/tensor';
+import { zerosLike, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkBetas, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
+import { adamStep_ } from '../updates.js';
 
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
@@ -41,7 +45,7 @@ function validateAdam(o: Partial<AdamOptions>): void {
   if (o.weightDecay !== undefined) checkNonNegative(o.weightDecay, 'weight_decay value');
 }
 
-/** One Adam/AdamW step for one parameter (inside a tidy scope; `keep` marks new state). */
+/** One Adam/AdamW step for one parameter: lazily created state, then the `adamStep_` update. */
 function adamParam(p: Tensor, state: ParamState, group: AdamOptions, decoupled: boolean, keep: <T extends Tensor>(t: T) => T): void {
   const { lr, betas, eps, weightDecay, amsgrad, maximize } = group;
   const [beta1, beta2] = betas;
@@ -49,32 +53,22 @@ function adamParam(p: Tensor, state: ParamState, group: AdamOptions, decoupled: 
     state['step'] = 0;
     state['exp_avg'] = keep(zerosLike(p));
     state['exp_avg_sq'] = keep(zerosLike(p));
-    if (amsgrad) state['max_exp_avg_sq'] = keep(zerosLike(p));
   }
   if (amsgrad && state['max_exp_avg_sq'] === undefined) state['max_exp_avg_sq'] = keep(zerosLike(p));
   const step = (state['step'] as number) + 1;
   state['step'] = step;
-  let g = maximize ? neg(p.grad!) : p.grad!;
-  if (weightDecay !== 0) {
-    if (decoupled) p.mul_(1 - lr * weightDecay);
-    else g = add(g, p, { alpha: weightDecay });
-  }
-  const expAvg = state['exp_avg'] as Tensor;
-  const expAvgSq = state['exp_avg_sq'] as Tensor;
-  expAvg.copy_(lerp(expAvg, g, 1 - beta1));
-  expAvgSq.mul_(beta2);
-  expAvgSq.copy_(expAvgSq.addcmul(g, g, { value: 1 - beta2 }));
-  const biasCorrection1 = 1 - beta1 ** step;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-  const stepSize = lr / biasCorrection1;
-  let second = expAvgSq;
-  if (amsgrad) {
-    const maxSq = state['max_exp_avg_sq'] as Tensor;
-    maxSq.copy_(maximum(maxSq, expAvgSq));
-    second = maxSq;
-  }
-  const denom = sqrt(second).div_(biasCorrection2Sqrt).add_(eps);
-  p.copy_(p.addcdiv(expAvg, denom, { value: -stepSize }));
+  adamStep_(p, p.grad!, state['exp_avg'] as Tensor, state['exp_avg_sq'] as Tensor, amsgrad ? (state['max_exp_avg_sq'] as Tensor) : null, {
+    lr,
+    beta1,
+    beta2,
+    eps,
+    weightDecay,
+    decoupled,
+    amsgrad,
+    maximize,
+    biasCorrection1: 1 - beta1 ** step,
+    biasCorrection2: 1 - beta2 ** step,
+  });
 }
 
 /** `torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, maximize=False)`. */
@@ -95,7 +89,7 @@ export class Adam extends Optimizer<AdamOptions> {
   protected updateGroup(group: ParamGroup<AdamOptions>): void {
     for (const p of group.params) {
       if (!p.grad) continue;
-      this.withScope(() => adamParam(p, this.stateOf(p), group, this.decoupledWeightDecay, (t) => this.keepState(t)));
+      adamParam(p, this.stateOf(p), group, this.decoupledWeightDecay, (t) => this.keepState(t));
     }
   }
 }

@@ -9,9 +9,13 @@
  * momentum > 0: buf ← momentum·buf + g/avg; p ← p − lr·buf    (momentum_buffer)
  * else:         p ← p − lr·g/avg
  * ```
+ *
+ * Each parameter's update is the `rmspropStep_` op (../updates.ts): the backend's fused kernel
+ * where it has one, else composed tensor ops.
  */
-import { add, lerp, neg, sqrt, zerosLike, type Tensor } from '@torchlet/tensor';
+import { zerosLike, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
+import { rmspropStep_ } from '../updates.js';
 
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
@@ -54,34 +58,22 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
     const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
     for (const p of group.params) {
       if (!p.grad) continue;
-      this.withScope(() => {
-        const state = this.stateOf(p);
-        if (state['step'] === undefined) {
-          state['step'] = 0;
-          state['square_avg'] = this.keepState(zerosLike(p));
-        }
-        if (momentum > 0 && state['momentum_buffer'] === undefined) state['momentum_buffer'] = this.keepState(zerosLike(p));
-        if (centered && state['grad_avg'] === undefined) state['grad_avg'] = this.keepState(zerosLike(p));
-        state['step'] = (state['step'] as number) + 1;
-        let g = maximize ? neg(p.grad!) : p.grad!;
-        if (weightDecay !== 0) g = add(g, p, { alpha: weightDecay });
-        const squareAvg = state['square_avg'] as Tensor;
-        squareAvg.mul_(alpha);
-        squareAvg.copy_(squareAvg.addcmul(g, g, { value: 1 - alpha }));
-        let avg: Tensor;
-        if (centered) {
-          const gradAvg = state['grad_avg'] as Tensor;
-          gradAvg.copy_(lerp(gradAvg, g, 1 - alpha));
-          avg = squareAvg.addcmul(gradAvg, gradAvg, { value: -1 }).sqrt_();
-        } else avg = sqrt(squareAvg);
-        avg.add_(eps);
-        if (momentum > 0) {
-          const buf = state['momentum_buffer'] as Tensor;
-          buf.mul_(momentum);
-          buf.copy_(buf.addcdiv(g, avg));
-          p.add_(buf, { alpha: -lr });
-        } else p.copy_(p.addcdiv(g, avg, { value: -lr }));
-      });
+      const state = this.stateOf(p);
+      if (state['step'] === undefined) {
+        state['step'] = 0;
+        state['square_avg'] = this.keepState(zerosLike(p));
+      }
+      if (momentum > 0 && state['momentum_buffer'] === undefined) state['momentum_buffer'] = this.keepState(zerosLike(p));
+      if (centered && state['grad_avg'] === undefined) state['grad_avg'] = this.keepState(zerosLike(p));
+      state['step'] = (state['step'] as number) + 1;
+      rmspropStep_(
+        p,
+        p.grad,
+        state['square_avg'] as Tensor,
+        centered ? (state['grad_avg'] as Tensor) : null,
+        momentum > 0 ? (state['momentum_buffer'] as Tensor) : null,
+        { lr, alpha, eps, weightDecay, momentum, centered, maximize },
+      );
     }
   }
 }

@@ -9,13 +9,16 @@
  * p ← p − lr·g
  * ```
  *
- * A row-sparse gradient (see `isRowSparse`) updates only its rows; it needs `momentum = 0`
- * and `weightDecay = 0`, as PyTorch's sparse SGD path effectively does.
+ * A dense gradient's update is the `sgdStep_` op (../updates.ts): the backend's fused kernel
+ * where it has one, else composed tensor ops. A row-sparse gradient (see `isRowSparse`) updates
+ * only its rows; it needs `momentum = 0` and `weightDecay = 0`, as PyTorch's sparse SGD path
+ * effectively does.
  */
 import { noGrad } from '@torchlet/autograd';
-import { RuntimeError, ValueError, add, clone, neg, type Tensor } from '@torchlet/tensor';
+import { RuntimeError, ValueError, emptyLike, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
 import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
+import { sgdStep_ } from '../updates.js';
 
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in PyTorch 2.x). */
@@ -74,22 +77,19 @@ export class SGD extends Optimizer<SGDOptions> {
         sgdSparseUpdate(p, grad, lr, maximize);
         continue;
       }
-      this.withScope(() => {
-        let g = maximize ? neg(p.grad!) : p.grad!;
-        if (weightDecay !== 0) g = add(g, p, { alpha: weightDecay });
-        if (momentum !== 0) {
-          const state = this.stateOf(p);
-          let buf = state['momentum_buffer'] as Tensor | undefined;
-          if (!buf) {
-            buf = this.keepState(clone(g));
-            state['momentum_buffer'] = buf;
-          } else {
-            buf.mul_(momentum).add_(g, { alpha: 1 - dampening });
-          }
-          g = nesterov ? add(g, buf, { alpha: momentum }) : buf;
+      let buf: Tensor | null = null;
+      let firstStep = false;
+      if (momentum !== 0) {
+        const state = this.stateOf(p);
+        buf = (state['momentum_buffer'] as Tensor | undefined) ?? null;
+        if (!buf) {
+          // PyTorch clones the first step's gradient into the buffer: sgdStep_ writes it.
+          buf = this.keepState(emptyLike(p));
+          state['momentum_buffer'] = buf;
+          firstStep = true;
         }
-        p.add_(g, { alpha: -lr });
-      });
+      }
+      sgdStep_(p, grad as Tensor, buf, { lr, momentum, dampening, weightDecay, nesterov, maximize, firstStep });
     }
   }
 }

@@ -70,7 +70,7 @@ export function ones(shape: Shape | number, options: CreateOptions = {}): Tensor
   return full(shape, 1, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
-/** `torch.empty`: the elements are unspecified (zero on the CPU backend). */
+/** `torch.empty`: the elements are unspecified (memory is not cleared, as in PyTorch). */
 export function empty(shape: Shape | number, options: CreateOptions = {}): Tensor {
   return finish(allocTensor(sizes(shape, 'empty'), options.dtype ?? 'float32', options.device ?? 'cpu'), options);
 }

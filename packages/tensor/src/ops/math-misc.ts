@@ -206,44 +206,60 @@ export async function equalAsync(a: Tensor, b: Tensor): Promise<boolean> {
 
 // ---- lerp / addcmul / addcdiv ------------------------------------------------------------------------------
 
-/** `torch.lerp(start, end, weight)`: `start + weight·(end − start)` (float tensors; weight a number or tensor). */
+/**
+ * `torch.lerp(start, end, weight)`: `start + weight·(end − start)` (float tensors; weight a
+ * number or tensor). A number weight rounds as ATen does: `start + w·d` for |w| < 0.5, else
+ * `end − d·(1 − w)` with d = end − start, so the result is exact at both ends.
+ */
 export function lerp(start: Tensor, end: Tensor, weight: number | Tensor): Tensor {
   const dt = resultType(start, end);
   if (dt !== 'float32' && dt !== 'float64' && dt !== 'float16') throw new DTypeError(`lerp: expected floating point tensors, got ${start.dtype} and ${end.dtype}`);
   const d = sub(end, start);
-  const w = mul(d, weight);
-  d.dispose();
   try {
-    return add(start, w);
+    const w = typeof weight !== 'number' || dt === 'float64' ? weight : Math.fround(weight);
+    if (typeof w === 'number' && !(Math.abs(w) < 0.5)) {
+      const t = mul(d, dt === 'float64' ? 1 - w : Math.fround(1 - w));
+      try {
+        return sub(end, t);
+      } finally {
+        t.dispose();
+      }
+    }
+    const t = mul(d, w);
+    try {
+      return add(start, t);
+    } finally {
+      t.dispose();
+    }
   } finally {
-    w.dispose();
+    d.dispose();
   }
 }
 
-/** `torch.addcmul(input, t1, t2, value=1)`: `input + value·t1·t2`. */
+/** `torch.addcmul(input, t1, t2, value=1)`: `input + value·t1·t2`, rounded as ATen: (value·t1)·t2. */
 export function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, options: { value?: Scalar } = {}): Tensor {
-  const p = mul(tensor1, tensor2);
-  const s = options.value === undefined || options.value === 1 ? p : mul(p, options.value);
-  if (s !== p) p.dispose();
+  const s = options.value === undefined || options.value === 1 ? null : mul(tensor1, options.value);
+  const p = mul(s ?? tensor1, tensor2);
+  s?.dispose();
   try {
-    return add(input, s);
+    return add(input, p);
   } finally {
-    s.dispose();
+    p.dispose();
   }
 }
 
-/** `torch.addcdiv(input, t1, t2, value=1)`: `input + value·t1/t2`. */
+/** `torch.addcdiv(input, t1, t2, value=1)`: `input + value·t1/t2`, rounded as ATen: (value·t1)/t2. */
 export function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options: { value?: Scalar } = {}): Tensor {
   if (tensor1.dtype !== 'float32' && tensor1.dtype !== 'float64' && tensor1.dtype !== 'float16' && tensor2.dtype !== 'float32' && tensor2.dtype !== 'float64' && tensor2.dtype !== 'float16') {
     throw new DTypeError('addcdiv: Integer division with addcdiv is no longer supported; use addcmul(input, tensor1, 1 / tensor2) or float tensors');
   }
-  const q = div(tensor1, tensor2);
-  const s = options.value === undefined || options.value === 1 ? q : mul(q, options.value);
-  if (s !== q) q.dispose();
+  const s = options.value === undefined || options.value === 1 ? null : mul(tensor1, options.value);
+  const q = div(s ?? tensor1, tensor2);
+  s?.dispose();
   try {
-    return add(input, s);
+    return add(input, q);
   } finally {
-    s.dispose();
+    q.dispose();
   }
 }
 

@@ -1,0 +1,82 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { wasmFeatures } from './features.js';
+import { getNumThreads, setNumThreads, threadStats, wasmRuntime, whenThreadsReady } from './runtime.js';
+import { ThreadPool } from './thread-pool.js';
+
+const threads = wasmFeatures().simd && wasmFeatures().sharedMemory;
+const saved = getNumThreads();
+afterAll(() => setNumThreads(saved));
+
+describe.runIf(threads)('cpu thread pool (worker_threads over the shared heap)', () => {
+  const rt = wasmRuntime()!;
+  // 64 tasks of exp over 16 Ki floats each: long enough for a woken worker to claim some
+  const TASKS = 64;
+  const COLS = 1 << 14;
+  const x = rt.heap.alloc(TASKS * COLS * 4);
+  const y = rt.heap.alloc(TASKS * COLS * 4);
+  afterAll(() => {
+    rt.heap.free(x);
+    rt.heap.free(y);
+  });
+  const xs = rt.view('float32', x, TASKS * COLS);
+  for (let i = 0; i < xs.length; i++) xs[i] = Math.sin(i * 0.01);
+  const tasks = Array.from({ length: TASKS }, (_, t) => [x + t * COLS * 4, y + t * COLS * 4, 1, COLS, 0, 0]);
+  const result = (): Float32Array => Float32Array.from(rt.view('float32', y, TASKS * COLS) as Float32Array);
+  /** Elements that differ bitwise (NaN only where both are NaN), without a slow deep equality. */
+  const mismatches = (a: Float32Array, b: Float32Array): number => {
+    let n = 0;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) n++;
+    return n;
+  };
+
+  it('shares a job with the workers: they take tasks, and the results equal one thread', async () => {
+    setNumThreads(1);
+    rt.run('un_exp', tasks, true);
+    const single = result();
+    expect(threadStats()).toMatchObject({ sharedMemory: true, threads: 1, usableThreads: 1 });
+
+    setNumThreads(2);
+    expect(await whenThreadsReady()).toBe(true);
+    const before = threadStats()!;
+    expect(before).toMatchObject({ threads: 2, usableThreads: 2, workers: 1, readyWorkers: 1, failedWorkers: 0 });
+    // A worker that is descheduled may miss one job on a loaded machine, not dozens.
+    let jobs = 0;
+    do {
+      new Float32Array(rt.heap.memory.buffer, y, TASKS * COLS).fill(NaN);
+      rt.run('un_exp', tasks, true);
+      jobs++;
+      expect(mismatches(result(), single)).toBe(0);
+    } while (threadStats()!.workerTasks === before.workerTasks && jobs < 50);
+    const after = threadStats()!;
+    expect(after.workerTasks).toBeGreaterThan(before.workerTasks);
+    expect(after.jobs - before.jobs).toBe(jobs);
+    expect(after.tasks - before.tasks).toBe(jobs * TASKS);
+    expect(after.workerTasks - before.workerTasks).toBeLessThanOrEqual(jobs * TASKS);
+  });
+
+  it('runs on the calling thread alone with setNumThreads(1): the pool is not used', () => {
+    setNumThreads(1);
+    const before = threadStats()!;
+    rt.run('un_exp', tasks, true);
+    expect(threadStats()).toMatchObject({ usableThreads: 1, workers: 0, jobs: before.jobs, workerTasks: before.workerTasks });
+  });
+
+  it('counts a worker that cannot start as failed and runs every task on the calling thread', async () => {
+    // a module importing a function the workers do not provide: instantiation fails there
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2, 9, 1, 3, 0x65, 0x6e, 0x76, 1, 0x66, 0, 0]);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    let calls = 0;
+    const pool = new ThreadPool(new WebAssembly.Module(bytes), memory, ['f'], [() => calls++]);
+    try {
+      pool.resize(1);
+      expect(await pool.whenReady(10_000)).toBe(false);
+      expect(pool.stats()).toMatchObject({ workers: 1, readyWorkers: 0, failedWorkers: 1 });
+      expect(pool.waitReady(100)).toBe(false);
+      pool.run(0, [[1], [2], [3]]);
+      expect(calls).toBe(3);
+      expect(pool.stats()).toMatchObject({ jobs: 1, tasks: 3, workerTasks: 0 });
+    } finally {
+      pool.terminate();
+    }
+  });
+});
