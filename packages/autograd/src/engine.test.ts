@@ -5,6 +5,7 @@ import {
   Function,
   autograd,
   backward,
+  defineDerivatives,
   detectAnomaly,
   enableGrad,
   grad,
@@ -487,5 +488,38 @@ describe('anomaly detection', () => {
     const s = torch.sum(torch.mul(torch.div(a, b), 0));
     s.backward();
     expect(Number.isNaN(data(a.grad)[0])).toBe(true);
+  });
+});
+
+describe('differentiableOutputs', () => {
+  // y = 2x and a "workspace" w = x + 1 that only the backward reads
+  const op = torch.registerOp<Record<string, never>>({
+    name: 'test_scaleWithWorkspace',
+    kind: 'primitive',
+    differentiable: true,
+    forward: ([x]) => [torch.mul(x!, 2), torch.add(x!, 1)],
+  });
+  const seen: (Tensor | null)[][] = [];
+  defineDerivatives({
+    test_scaleWithWorkspace: {
+      save: () => ({ outputs: [1] }),
+      differentiableOutputs: [true, false],
+      backward: (_ctx, grads) => {
+        seen.push([...grads]);
+        return [torch.mul(grads[0]!, 2)];
+      },
+    },
+  });
+
+  test('an output marked false reaches the backward as null, not as zeros, and gets no gradFn edge of its own', () => {
+    const x = torch.tensor([1, 2, 3], { requiresGrad: true });
+    const [y, w] = torch.dispatch(op, [x], {}) as Tensor[];
+    const loss = y!.sum();
+    loss.backward();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]![0]).not.toBeNull();
+    expect(seen[0]![1]).toBeNull();
+    expect(data(x.grad)).toEqual([2, 2, 2]);
+    expect(w!.requiresGrad).toBe(false);
   });
 });

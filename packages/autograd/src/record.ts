@@ -269,7 +269,7 @@ export const autogradInterceptor: Interceptor = {
     }
     const out = withoutRecording(next);
     if (op.kind === 'view') markViews(out, call);
-    recordNode(d.name ?? backwardName(op.name), d, inputs, call.attrs, outputsOf(out));
+    recordNode(d.name ?? backwardName(op.name), d, inputs, call.attrs, outputsOf(out), undefined, d.differentiableOutputs);
     return out;
   },
 };

@@ -23,6 +23,11 @@ export interface Derivative<A = any> {
   /** Static, or chosen from which inputs need a gradient. */
   readonly save?: SaveSpec | ((needs: readonly boolean[], attrs: A) => SaveSpec);
   readonly backward: (ctx: BackwardContext<A>, grads: readonly (Tensor | null)[]) => readonly (Tensor | null | undefined)[];
+  /**
+   * Which outputs can carry a gradient (default: every floating one). An output marked false
+   * (e.g. a workspace saved for the backward) gets `null` in `grads`, never a tensor of zeros.
+   */
+  readonly differentiableOutputs?: readonly boolean[];
 }
 
 interface TableState {

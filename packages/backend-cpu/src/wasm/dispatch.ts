@@ -311,15 +311,20 @@ export function matmul(rt: WasmRuntime, a: TensorView, b: TensorView, out: Tenso
         }
         rt.run('mm_packb', packTasks, threads > 1);
       }
-      // compute, by row blocks
+      // compute, by row blocks; a short A (one row block) is cut by columns instead, into one
+      // even share per thread (row blocks of a few micro-tiles balance badly over two threads)
       const tasks: number[][] = [];
       const blocksPerBatch = threads > 1 ? Math.max(1, Math.ceil((threads * 2) / (t1 - t0))) : 1;
-      const rows = Math.max(g.MR, Math.ceil(M / blocksPerBatch / g.MR) * g.MR);
+      const byColumns = blocksPerBatch > 1 && M <= g.MC && panels >= 2 * threads;
+      const rows = byColumns ? M : Math.max(g.MR, Math.ceil(M / blocksPerBatch / g.MR) * g.MR);
+      const cols = byColumns ? Math.ceil(panels / threads) * g.NR : N;
       for (let t = t0; t < t1; t++) {
         const bp = bp0 + (sharedB ? 0 : (t - t0) * packBytes);
         const ca = pa + aStarts[t]! * 4;
         const cc = pc + t * M * N * 4;
-        for (let i0 = 0; i0 < M; i0 += rows) tasks.push([ca, bp, cc, N, K, rsA, csA, i0, Math.min(M, i0 + rows), work, 0, N]);
+        for (let i0 = 0; i0 < M; i0 += rows) {
+          for (let j0 = 0; j0 < N; j0 += cols) tasks.push([ca, bp, cc, N, K, rsA, csA, i0, Math.min(M, i0 + rows), work, j0, Math.min(N, j0 + cols)]);
+        }
       }
       rt.run('mm_compute', tasks, threads > 1);
     }

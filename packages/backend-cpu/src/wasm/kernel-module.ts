@@ -424,16 +424,20 @@ function softmaxKernel(m: ModuleBuilder, log: boolean): void {
 // ---- matmul -------------------------------------------------------------------------------
 
 /**
- * The micro-kernel: dst (MR×NR, row stride ldd bytes) = or += Ap panel · Bp panel over kc,
- * the tile held in 2·MR f32x4 accumulators.
+ * The micro-kernel: dst (rows×NR, row stride ldd bytes) = or += Ap panel · Bp panel over kc,
+ * the tile held in 2·rows f32x4 accumulators. A panels are MR rows wide; a kernel with
+ * rows < MR reads the first `rows` of each (the bottom edge of C, without a scratch tile).
  */
-function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean): FunctionBuilder {
+function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean, rows: number): FunctionBuilder {
   const { MR } = g;
   const f = m.func(i32s(6), []);
   const [ap, bp, kc, dst, ldd, accumulate] = f.params as [Local, Local, Local, Local, Local, Local];
   const c = f.code;
   const acc: Local[] = [];
-  for (let i = 0; i < 2 * MR; i++) acc.push(f.local(V128));
+  for (let i = 0; i < 2 * rows; i++) acc.push(f.local(V128));
+  // Few rows leave too few independent accumulator chains to hide the add/FMA latency: the
+  // odd k steps then go to a second set, summed at the end.
+  const accOdd: Local[] = rows <= 3 ? acc.map(() => f.local(V128)) : acc;
   const b0 = f.local(V128);
   const b1 = f.local(V128);
   const a = f.local(V128);
@@ -443,13 +447,13 @@ function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean): Fun
     if (relaxed) c.get(x).get(y).get(z).op('f32x4.relaxed_madd').set(z);
     else c.get(z).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(z);
   };
-  const stepAt = (aOff: number, bOff: number) => {
+  const stepAt = (aOff: number, bOff: number, into: readonly Local[]) => {
     c.get(bp).mem('v128.load', bOff).set(b0);
     c.get(bp).mem('v128.load', bOff + 16).set(b1);
-    for (let r = 0; r < MR; r++) {
+    for (let r = 0; r < rows; r++) {
       c.get(ap).mem('v128.load32_splat', aOff + 4 * r).set(a);
-      madd(a, b0, acc[2 * r]!);
-      madd(a, b1, acc[2 * r + 1]!);
+      madd(a, b0, into[2 * r]!);
+      madd(a, b1, into[2 * r + 1]!);
     }
   };
   // k loop unrolled by two
@@ -457,23 +461,24 @@ function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean): Fun
   c.while(
     () => c.get(k).i32(2).op('i32.ge_s'),
     () => {
-      stepAt(0, 0);
-      stepAt(4 * MR, 32);
+      stepAt(0, 0, acc);
+      stepAt(4 * MR, 32, accOdd);
       c.inc(ap, 8 * MR).inc(bp, 64).get(k).i32(2).op('i32.sub').set(k);
     },
   );
   c.get(k).if();
-  stepAt(0, 0);
+  stepAt(0, 0, acc);
   c.end();
+  if (accOdd !== acc) acc.forEach((l, i) => c.get(l).get(accOdd[i]!).op('f32x4.add').set(l));
   c.get(dst).set(p);
   c.get(accumulate).if();
-  for (let r = 0; r < MR; r++) {
+  for (let r = 0; r < rows; r++) {
     c.get(p).get(p).mem('v128.load').get(acc[2 * r]!).op('f32x4.add').mem('v128.store');
     c.get(p).get(p).mem('v128.load', 16).get(acc[2 * r + 1]!).op('f32x4.add').mem('v128.store', 16);
     c.inc(p, ldd);
   }
   c.else();
-  for (let r = 0; r < MR; r++) {
+  for (let r = 0; r < rows; r++) {
     c.get(p).get(acc[2 * r]!).mem('v128.store');
     c.get(p).get(acc[2 * r + 1]!).mem('v128.store', 16);
     c.inc(p, ldd);
@@ -574,8 +579,9 @@ function packBKernel(m: ModuleBuilder, g: MatmulGeometry): void {
  * Computes rows [i0, i1) and columns [j0, j1) of C = A·B from packed B panels (j0 a multiple
  * of NR), packing A blocks into this thread's scratch.
  */
-function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuilder): FunctionBuilder {
+function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micros: readonly FunctionBuilder[]): FunctionBuilder {
   const { MR, NR, MC, KC } = g;
+  const micro = micros[MR]!;
   const f = m.func(i32s(13), [], 'mm_compute');
   const [tid, a, bp, cPtr, N, K, rsA, csA, i0, i1, scratch, j0, j1] = f.params as Local[] as [
     Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local, Local,
@@ -656,8 +662,14 @@ function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micro: FunctionBuild
         c.range(ir, 0, mc, MR, () => {
           c.get(mc).get(ir).op('i32.sub').set(mr);
           c.get(cPtr).get(ic).get(ir).op('i32.add').get(N).op('i32.mul').get(jr).op('i32.add').i32(2).op('i32.shl', 'i32.add').set(cp);
-          c.get(mr).i32(MR).op('i32.ge_s').get(nr).i32(NR).op('i32.ge_s', 'i32.and').if();
-          c.get(ws).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').get(bpanel).get(kc).get(cp).get(ldc).get(accFlag).call(micro);
+          c.get(nr).i32(NR).op('i32.ge_s').if();
+          // whole columns: the kernel for min(mr, MR) rows writes C directly
+          for (let rows = MR; rows >= 1; rows--) {
+            if (rows > 1) c.get(mr).i32(rows).op(rows === MR ? 'i32.ge_s' : 'i32.eq').if();
+            c.get(ws).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').get(bpanel).get(kc).get(cp).get(ldc).get(accFlag).call(micros[rows]!);
+            if (rows > 1) c.else();
+          }
+          for (let rows = MR; rows > 1; rows--) c.end();
           c.else();
           c.get(ws).get(ir).get(kc).op('i32.mul').i32(2).op('i32.shl', 'i32.add').get(bpanel).get(kc).get(tile).i32(NR * 4).i32(0).call(micro);
           // copy (or add) the valid mr×nr corner of the tile into C
@@ -805,9 +817,10 @@ export function buildKernelModule(options: KernelModuleOptions): KernelModule {
   zero.code.get(zero.params[1]!).i32(0).get(zero.params[2]!).memoryFill();
   softmaxKernel(m, false);
   softmaxKernel(m, true);
-  const micro = microKernel(m, geometry, options.relaxedSimd);
+  // micros[r]: the micro-kernel for r rows (r = MR the main one, fewer for C's bottom edge)
+  const micros = Array.from({ length: geometry.MR + 1 }, (_, r) => (r === 0 ? null : microKernel(m, geometry, options.relaxedSimd, r)));
   packBKernel(m, geometry);
-  const compute = computeKernel(m, geometry, micro);
+  const compute = computeKernel(m, geometry, micros as FunctionBuilder[]);
   matVecKernels(m, options.relaxedSimd);
   recurrentKernels(m, compute);
   embeddingKernels(m);

@@ -582,6 +582,8 @@ defineDerivatives({
       const idx = inputIndex(attrs);
       return { inputs: idx.whr >= 0 ? [2, idx.whr] : [2], outputs: [3, 4, 5] };
     },
+    // the workspace, previous states and projections are for the backward only
+    differentiableOutputs: [true, true, true, false, false, false],
     backward,
   },
 });

@@ -225,6 +225,7 @@ defineDerivatives({
   sruLayer: {
     name: 'SruLayerBackward0',
     save: (_needs, attrs: SruLayerAttrs) => ({ inputs: attrs.k === 3 ? [0, 1, 2] : [0, 1], outputs: [2] }),
+    differentiableOutputs: [true, true, false],
     backward,
   },
 });
