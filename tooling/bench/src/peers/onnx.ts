@@ -141,6 +141,9 @@ export async function ortSession(g: OnnxGraph, feeds: Readonly<Record<string, Fl
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Idle pool threads sleep instead of spinning, so they do not steal the cores from the
+    // Torchlet cases timed after this peer (as OMP_WAIT_POLICY=PASSIVE does for PyTorch).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
   const tensors: Record<string, InstanceType<Ort['Tensor']>> = {};
   for (const x of g.inputs) tensors[x.name] = new o.Tensor('float32', feeds[x.name]!, [...x.shape]);
