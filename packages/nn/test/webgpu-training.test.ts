@@ -11,6 +11,7 @@
  * Skipped (with the reason) when no WebGPU adapter exists, a failure with REQUIRE_WEBGPU=1.
  */
 import { noGrad } from '@torchlet/autograd';
+import { seededValues } from '@torchlet/backend/testing';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { Adam, SGD, type Optimizer } from '@torchlet/optim';
 import * as torch from '@torchlet/tensor';
@@ -23,17 +24,6 @@ afterAll(() => env.close());
 const gpu = env.webgpu;
 
 const STEPS = 200;
-
-/** Deterministic values in [lo, hi). */
-function hostValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
 
 class MLP extends nn.Module {
   fc1 = new nn.Linear(8, 16);
@@ -120,8 +110,8 @@ function pair<M extends nn.Module>(make: () => M): Record<DeviceName, M> {
 describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
   it('an MLP trains 200 steps with Adam: same losses, no leak, no host round-trip per step', async () => {
     const models = pair(() => new MLP());
-    const xs = hostValues(32 * 8, 7);
-    const labels = Int32Array.from(hostValues(32, 8, 0, 4), (v) => Math.floor(v));
+    const xs = seededValues(32 * 8, 7);
+    const labels = Int32Array.from(seededValues(32, 8, 0, 4), (v) => Math.floor(v));
     const runs: Partial<Record<DeviceName, Run>> = {};
     for (const device of ['cpu', 'webgpu'] as const) {
       const model = models[device];
@@ -147,8 +137,8 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
   it('a GRU trains 200 steps with SGD (momentum): same losses, no leak, no host round-trip per step', async () => {
     const models = pair(() => new GRURegressor());
     const [B, T, I] = [4, 6, 3];
-    const xs = hostValues(B * T * I, 11);
-    const ys = hostValues(B, 12);
+    const xs = seededValues(B * T * I, 11);
+    const ys = seededValues(B, 12);
     const runs: Partial<Record<DeviceName, Run>> = {};
     for (const device of ['cpu', 'webgpu'] as const) {
       const model = models[device];
@@ -175,7 +165,7 @@ describe.skipIf(!gpu)('training on WebGPU matches the CPU', () => {
     expect(gpu!.fused.gruCell, 'the webgpu backend declares the fused GRU step').toBeDefined();
     const gru = new nn.GRU(3, 8, { batchFirst: true }).to('webgpu');
     const dispatchesFor = (T: number, grad: boolean): number => {
-      const x = torch.tensor(hostValues(2 * T * 3, T), { shape: [2, T, 3], device: 'webgpu' });
+      const x = torch.tensor(seededValues(2 * T * 3, T), { shape: [2, T, 3], device: 'webgpu' });
       const before = gpu!.stats().dispatches;
       const run = (): void => {
         const [out, hN] = gru.call(x);

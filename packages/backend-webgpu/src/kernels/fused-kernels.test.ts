@@ -6,6 +6,7 @@
  */
 import '@torchlet/backend-cpu';
 import { getBackend, type Backend, type BackendBuffer, type DType, type FusedKernels, type TensorView } from '@torchlet/backend';
+import { seededValues } from '@torchlet/backend/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTestBackend } from '../test-device.js';
 
@@ -13,16 +14,7 @@ const { backend: gpu, reason } = await openTestBackend();
 afterAll(() => gpu?.destroy());
 const cpu = getBackend('cpu');
 
-/** Deterministic values in [lo, hi). */
-function values(n: number, seed: number, lo = -1.5, hi = 1.5): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
+const values = (n: number, seed: number, lo = -1.5, hi = 1.5): Float32Array => Float32Array.from(seededValues(n, seed, lo, hi));
 
 interface Pair {
   cpu: BackendBuffer;

@@ -424,3 +424,4 @@ export function writeThrough(before: readonly number[], view: TensorView, logica
   }
   return after;
 }
+

@@ -13,6 +13,7 @@ export {
   readView,
   roundHalfEven,
   roundToDType,
+  seededValues,
   stridedValues,
   uploadBuffer,
 } from './helpers.js';

@@ -7,6 +7,7 @@
  */
 import { grad, gradcheck, gradgradcheck, noGrad } from '@torchlet/autograd';
 import type { Backend } from '@torchlet/backend';
+import { seededValues } from '@torchlet/backend/testing';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, loadCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
@@ -20,24 +21,13 @@ import { crossEntropy, crossEntropyComposed, type CrossEntropyOptions, type Redu
 const env = await openTestDevices();
 afterAll(() => env.close());
 
-/** Deterministic values in [lo, hi). */
-function hostValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
-
 function randn(shape: number[], seed: number, device: DeviceName, lo = -3, hi = 3): Tensor {
-  return torch.tensor(hostValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { shape, device });
+  return torch.tensor(seededValues(shape.reduce((a, b) => a * b, 1), seed, lo, hi), { shape, device });
 }
 
 /** Class indices in [0, C) of `shape` (every fourth one is class 2, the ignoreIndex of some cases). */
 function targets(shape: number[], C: number, seed: number, device: DeviceName): Tensor {
-  const u = hostValues(shape.reduce((a, b) => a * b, 1), seed, 0, 1);
+  const u = seededValues(shape.reduce((a, b) => a * b, 1), seed, 0, 1);
   const t = Int32Array.from(u, (v, i) => (i % 4 === 1 ? Math.min(2, C - 1) : Math.floor(v * C)));
   return torch.tensor(t, { shape, device });
 }
@@ -180,7 +170,7 @@ describe('crossEntropy through the fused op on cpu', () => {
   ];
 
   test.each(options)('gradcheck and gradgradcheck in float64 (%o)', (opts) => {
-    const x = torch.tensor(hostValues(30, 9, -2, 2), { shape: [6, 5] }).double().requiresGrad_();
+    const x = torch.tensor(seededValues(30, 9, -2, 2), { shape: [6, 5] }).double().requiresGrad_();
     const spy = spyFused(x.backend);
     const fn = (xx: Tensor) => crossEntropy(xx, target, opts);
     expect(gradcheck(fn, [x])).toBe(true);
@@ -193,7 +183,7 @@ describe('crossEntropy through the fused op on cpu', () => {
   });
 
   test.each([false, true])('gradcheck of the op itself, both outputs (loss and lse), composed: %s', (composed) => {
-    const x = torch.tensor(hostValues(30, 12, -2, 2), { shape: [6, 5] }).double().requiresGrad_();
+    const x = torch.tensor(seededValues(30, 12, -2, 2), { shape: [6, 5] }).double().requiresGrad_();
     const fn = (xx: Tensor) => torch.dispatch(softmaxCrossEntropyOp, [xx, target, w], { ignoreIndex: 2, labelSmoothing: 0.15, composed });
     expect(gradcheck(fn, [x])).toBe(true);
     expect(gradgradcheck(fn, [x])).toBe(true);
@@ -201,7 +191,7 @@ describe('crossEntropy through the fused op on cpu', () => {
   });
 
   test('double backward equals the composition', () => {
-    const x0 = torch.tensor(hostValues(30, 4, -2, 2), { shape: [6, 5] });
+    const x0 = torch.tensor(seededValues(30, 4, -2, 2), { shape: [6, 5] });
     const t = torch.tensor(Int32Array.from([0, 3, 2, 4, 2, 1]));
     const run = (fn: typeof crossEntropy): number[] => {
       const x = x0.clone().requiresGrad_();
