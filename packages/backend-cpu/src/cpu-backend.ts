@@ -32,6 +32,7 @@ import * as wasm from './wasm/dispatch.js';
 import { wasmOptimSteps } from './wasm/optim-dispatch.js';
 import * as wasmEmbedding from './wasm/embedding-dispatch.js';
 import * as wasmLoss from './wasm/loss-dispatch.js';
+import { wasmRandom } from './wasm/random-dispatch.js';
 import type { HeapStats } from './wasm/heap.js';
 import { wasmRuntime, type WasmRuntime } from './wasm/runtime.js';
 
@@ -281,6 +282,7 @@ export class CpuBackend implements Backend {
   }
 
   random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void {
+    if (this.#rt !== null && wasmRandom(this.#rt, kind, out, seed, offset, p)) return;
     random(kind, out, seed, offset, p);
   }
 }

@@ -4,13 +4,18 @@ import { dataOf } from '../buffer.js';
 import { compileLoop, numel, runLoop } from '../codegen/strided-loop.js';
 import { operand } from './views.js';
 
-export function random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void {
+/** The argument checks of `random`, shared with the Wasm kernel's dispatch. */
+export function checkRandomArgs(kind: RandomKind, out: TensorView, p: number | undefined): void {
   if (kind !== 'bernoulli' && !isFloating(out.dtype)) {
     throw new TypeError(`random: ${kind} draws need a float output, got ${out.dtype}`);
   }
   if (kind === 'bernoulli' && p !== undefined && !(p >= 0 && p <= 1)) {
     throw new RangeError(`random: bernoulli probability must be in [0, 1], got ${p}`);
   }
+}
+
+export function random(kind: RandomKind, out: TensorView, seed: number, offset: number, p?: number): void {
+  checkRandomArgs(kind, out, p);
   const n = numel(out.shape);
   if (n === 0) return;
   const data = dataOf(out);

@@ -15,11 +15,13 @@
  * - `mv_dot` / `mv_axpy`: one row of A times B, for products too short to pack.
  * - `rnn_gru_fwd` … `rnn_lstm_bwd(tid, params, r0, r1)`: recurrent gate steps (recurrent-kernels.ts).
  * - `ce_fwd` / `ce_bwd(tid, params, r0, r1)`: softmax cross-entropy rows (loss-kernels.ts).
+ * - `philox(tid, params, b0, b1)`: uniform / bernoulli draws, Philox blocks [b0, b1) (random-kernels.ts).
  */
 import { F64, I32, ModuleBuilder, V128, type Code, type FunctionBuilder, type Local } from './encoder.js';
 import { embeddingKernels } from './embedding-kernels.js';
 import { lossKernels } from './loss-kernels.js';
 import { optimKernels } from './optim-kernels.js';
+import { randomKernels } from './random-kernels.js';
 import { recurrentKernels } from './recurrent-kernels.js';
 import { VMath } from './vmath.js';
 
@@ -826,5 +828,6 @@ export function buildKernelModule(options: KernelModuleOptions): KernelModule {
   embeddingKernels(m);
   optimKernels(m);
   lossKernels(m);
+  randomKernels(m);
   return { bytes: m.encode(), exports: m.exportNames, geometry };
 }
