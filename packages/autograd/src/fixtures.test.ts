@@ -10,7 +10,7 @@ import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { compareFixture as compare, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture as compare, loadFixtureInputs as loadInputs, loadFixtureTensor as load, tableCoverage } from '@torchlet/tensor/fixture-helpers';
 import { afterAll, describe, expect, test } from 'vitest';
 import { GRADIENT_FIXTURES as TABLE, type FixtureInputs as Inputs } from './fixture-table.js';
 import './index.js';
@@ -28,9 +28,8 @@ describe('PyTorch fixtures, tensor group: gradients', () => {
   });
 
   test('every tensor-group case has a table entry with the same PyTorch call', () => {
-    const missing = cases.filter((c) => !(c.name in TABLE)).map((c) => `${c.name}: ${c.config.call}`);
+    const { missing, changed } = tableCoverage(cases, TABLE);
     expect(missing, 'cases without a Torchlet equivalent in TABLE').toEqual([]);
-    const changed = cases.filter((c) => TABLE[c.name] && TABLE[c.name]!.call !== c.config.call).map((c) => `${c.name}: ${c.config.call}`);
     expect(changed, 'cases whose PyTorch call differs from the table (update the entry)').toEqual([]);
   });
 

@@ -71,3 +71,22 @@ export function loadFixtureInputs(t: Readonly<Record<string, FixtureTensorLike>>
   }
   return inputs;
 }
+
+/** A fixture case as far as `tableCoverage` reads it. */
+export interface FixtureCaseLike {
+  readonly name: string;
+  readonly config: { readonly call?: unknown };
+}
+
+/**
+ * How a parity table covers the fixture cases: `missing` lists the cases without an entry,
+ * `changed` those whose recorded PyTorch call differs from the entry's (the fixture was
+ * regenerated with another call: update the entry). Both as `name: call` lines.
+ */
+export function tableCoverage(cases: readonly FixtureCaseLike[], table: Readonly<Record<string, { readonly call: string }>>): { missing: string[]; changed: string[] } {
+  const line = (c: FixtureCaseLike): string => `${c.name}: ${String(c.config.call)}`;
+  return {
+    missing: cases.filter((c) => !(c.name in table)).map(line),
+    changed: cases.filter((c) => table[c.name] !== undefined && table[c.name]!.call !== c.config.call).map(line),
+  };
+}

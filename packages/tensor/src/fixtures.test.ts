@@ -10,7 +10,7 @@
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
 import { afterAll, describe, expect, test } from 'vitest';
-import { compareFixture as compare, loadFixtureInputs as loadInputs } from './fixture-helpers.js';
+import { compareFixture as compare, loadFixtureInputs as loadInputs, tableCoverage } from './fixture-helpers.js';
 import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
 import * as torch from './index.js';
 
@@ -27,9 +27,8 @@ describe('PyTorch fixtures, tensor group', () => {
   });
 
   test('every tensor-group case has a table entry with the same PyTorch call', () => {
-    const missing = cases.filter((c) => !(c.name in TABLE)).map((c) => `${c.name}: ${c.config.call}`);
+    const { missing, changed } = tableCoverage(cases, TABLE);
     expect(missing, 'cases without a Torchlet equivalent in TABLE').toEqual([]);
-    const changed = cases.filter((c) => TABLE[c.name] && TABLE[c.name]!.call !== c.config.call).map((c) => `${c.name}: ${c.config.call}`);
     expect(changed, 'cases whose PyTorch call differs from the table (update the entry)').toEqual([]);
   });
 
