@@ -187,8 +187,14 @@ function copyRows(rt: WasmRuntime, dst: number, drs: number, src: number, srs: n
 }
 
 /**
- * The forward of an unpacked GRU/LSTM layer-direction (every step has the same batch B): see
- * `recurrentForward` in recurrent.ts. False when the Wasm kernels cannot take it.
+ * The time loop of an unpacked GRU/LSTM layer-direction in one call (every step has the same
+ * batch B; no projection): per step the recurrent matmul with W_hh packed once for the whole
+ * sequence, and the gate kernel, as one job that the threads share by hidden columns.
+ * `gx` [T·B, G·H] (step t's rows at t·B), `whh` [G·H, H], `bhh` [G·H] or null; `hState` [B, H]
+ * in/out (h0 → h_T), `cState` [B, H] in/out for LSTM (else null); writes `out` [T·B, H] and,
+ * when given, `ws` (the gate kernels' workspace) and `hPrev` [T·B, H] (each step's previous
+ * state). Equal to running `gruCell`/`lstmCell` step by step. Returns false, having done
+ * nothing, when it cannot take the call (callers then loop over the cell kernels).
  */
 export function wasmRecurrentForward(
   mode: 'gru' | 'lstm',
@@ -251,8 +257,10 @@ export function wasmRecurrentForward(
 }
 
 /**
- * The backward of `wasmRecurrentForward`'s layer-direction: see `recurrentBackward` in
- * recurrent.ts. False when the Wasm kernels cannot take it.
+ * Backward of `wasmRecurrentForward`: `dOut` [T·B, H] or null, `dhState` [B, H] in/out (∂L/∂h_T →
+ * ∂L/∂h0), `dcState` [B, H] in/out for LSTM, `ws` and (GRU) `hPrev` from the forward. Writes
+ * `dgx` [T·B, G·H] and (GRU) `dgh` (for LSTM pass `dgx` again), as `gruCellBackward` /
+ * `lstmCellBackward` step by step with ∂L/∂h_{t−1} += dgh_t W_hh. False when it cannot take the call.
  */
 export function wasmRecurrentBackward(
   mode: 'gru' | 'lstm',

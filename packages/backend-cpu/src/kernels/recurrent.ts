@@ -12,8 +12,6 @@ import {
   wasmGruCellBackward,
   wasmLstmCell,
   wasmLstmCellBackward,
-  wasmRecurrentBackward,
-  wasmRecurrentForward,
 } from './recurrent-wasm.js';
 
 type Arr = Float32Array | Float64Array;
@@ -244,53 +242,9 @@ export function lstmCellBackward(
 
 // ---- whole layers ---------------------------------------------------------------------------
 
-/**
- * The time loop of an unpacked GRU/LSTM layer-direction in one call (every step has the same
- * batch B; no projection): per step the recurrent matmul with W_hh packed once for the whole
- * sequence, and the gate kernel, as one job that the threads share by hidden columns.
- * `gx` [T·B, G·H] (step t's rows at t·B), `whh` [G·H, H], `bhh` [G·H] or null; `hState` [B, H]
- * in/out (h0 → h_T), `cState` [B, H] in/out for LSTM (else null); writes `out` [T·B, H] and,
- * when given, `ws` (the gate kernels' workspace) and `hPrev` [T·B, H] (each step's previous
- * state). Equal to running `gruCell`/`lstmCell` step by step. Returns false, having done
- * nothing, when it cannot take the call (only the Wasm kernels can; callers then loop).
- */
-export function recurrentForward(
-  mode: 'gru' | 'lstm',
-  gx: TensorView,
-  whh: TensorView,
-  bhh: TensorView | null,
-  steps: number,
-  reverse: boolean,
-  hState: TensorView,
-  cState: TensorView | null,
-  out: TensorView,
-  ws: TensorView | null,
-  hPrev: TensorView | null,
-): boolean {
-  return wasmRecurrentForward(mode, gx, whh, bhh, steps, reverse, hState, cState, out, ws, hPrev);
-}
-
-/**
- * Backward of `recurrentForward`: `dOut` [T·B, H] or null, `dhState` [B, H] in/out (∂L/∂h_T →
- * ∂L/∂h0), `dcState` [B, H] in/out for LSTM, `ws` and (GRU) `hPrev` from the forward. Writes
- * `dgx` [T·B, G·H] and (GRU) `dgh` (for LSTM pass `dgx` again), as `gruCellBackward` /
- * `lstmCellBackward` step by step with ∂L/∂h_{t−1} += dgh_t W_hh. False when it cannot take the call.
- */
-export function recurrentBackward(
-  mode: 'gru' | 'lstm',
-  whh: TensorView,
-  steps: number,
-  reverse: boolean,
-  dOut: TensorView | null,
-  dhState: TensorView,
-  dcState: TensorView | null,
-  ws: TensorView,
-  hPrev: TensorView | null,
-  dgx: TensorView,
-  dgh: TensorView,
-): boolean {
-  return wasmRecurrentBackward(mode, whh, steps, reverse, dOut, dhState, dcState, ws, hPrev, dgx, dgh);
-}
+// The whole-layer loops exist only as Wasm kernels (W_hh packed once, one job per step);
+// they return false for anything else and the caller loops over the cell kernels.
+export { wasmRecurrentBackward as recurrentBackward, wasmRecurrentForward as recurrentForward } from './recurrent-wasm.js';
 
 // ---- SRU ------------------------------------------------------------------------------------
 

@@ -425,6 +425,12 @@ function softmaxKernel(m: ModuleBuilder, log: boolean): void {
 
 // ---- matmul -------------------------------------------------------------------------------
 
+/** acc ← acc + x·y on f32x4 locals: one fused multiply-add with relaxed SIMD, else mul then add. */
+function madd(c: Code, relaxed: boolean, x: Local, y: Local, acc: Local): void {
+  if (relaxed) c.get(x).get(y).get(acc).op('f32x4.relaxed_madd').set(acc);
+  else c.get(acc).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(acc);
+}
+
 /**
  * The micro-kernel: dst (rows×NR, row stride ldd bytes) = or += Ap panel · Bp panel over kc,
  * the tile held in 2·rows f32x4 accumulators. A panels are MR rows wide; a kernel with
@@ -445,17 +451,13 @@ function microKernel(m: ModuleBuilder, g: MatmulGeometry, relaxed: boolean, rows
   const a = f.local(V128);
   const k = f.local(I32);
   const p = f.local(I32);
-  const madd = (x: Local, y: Local, z: Local) => {
-    if (relaxed) c.get(x).get(y).get(z).op('f32x4.relaxed_madd').set(z);
-    else c.get(z).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(z);
-  };
   const stepAt = (aOff: number, bOff: number, into: readonly Local[]) => {
     c.get(bp).mem('v128.load', bOff).set(b0);
     c.get(bp).mem('v128.load', bOff + 16).set(b1);
     for (let r = 0; r < rows; r++) {
       c.get(ap).mem('v128.load32_splat', aOff + 4 * r).set(a);
-      madd(a, b0, into[2 * r]!);
-      madd(a, b1, into[2 * r + 1]!);
+      madd(c, relaxed, a, b0, into[2 * r]!);
+      madd(c, relaxed, a, b1, into[2 * r + 1]!);
     }
   };
   // k loop unrolled by two
@@ -705,10 +707,6 @@ function computeKernel(m: ModuleBuilder, g: MatmulGeometry, micros: readonly Fun
  *   rows contiguous; sixteen columns at a time in four accumulators.
  */
 function matVecKernels(m: ModuleBuilder, relaxed: boolean): void {
-  const madd = (c: Code, x: Local, y: Local, acc: Local) => {
-    if (relaxed) c.get(x).get(y).get(acc).op('f32x4.relaxed_madd').set(acc);
-    else c.get(acc).get(x).get(y).op('f32x4.mul', 'f32x4.add').set(acc);
-  };
   {
     const f = m.func(i32s(8), [], 'mv_dot');
     const [, a, b, cp, K, csB, j0, j1] = f.params as Local[] as [Local, Local, Local, Local, Local, Local, Local, Local];
@@ -731,10 +729,10 @@ function matVecKernels(m: ModuleBuilder, relaxed: boolean): void {
       c.range(k, 0, k4, 8, () => {
         c.get(pa).mem('v128.load').set(va);
         c.get(pb).mem('v128.load').set(vb);
-        madd(c, va, vb, acc0);
+        madd(c, relaxed, va, vb, acc0);
         c.get(pa).mem('v128.load', 16).set(va);
         c.get(pb).mem('v128.load', 16).set(vb);
-        madd(c, va, vb, acc1);
+        madd(c, relaxed, va, vb, acc1);
         c.inc(pa, 32).inc(pb, 32);
       });
       c.get(acc0).get(acc1).op('f32x4.add').set(acc0);
@@ -774,7 +772,7 @@ function matVecKernels(m: ModuleBuilder, relaxed: boolean): void {
             c.get(pa).mem('v128.load32_splat').set(sa);
             for (let v = 0; v < vecs; v++) {
               c.get(pb).mem('v128.load', 16 * v).set(vb);
-              madd(c, sa, vb, acc[v]!);
+              madd(c, relaxed, sa, vb, acc[v]!);
             }
             c.inc(pa, csA).inc(pb, rsB);
           });
