@@ -20,6 +20,9 @@ export interface ThreadsResult {
   /** Timer ticks the page ran while it waited for the workers (it never blocks). */
   ticksWhileWaiting: number;
   stats: ThreadStats | null;
+  /** Tasks the matmul was cut into for the pool. */
+  matmulTasks: number;
+  /** Of those, the ones a worker claimed (scheduling decides; reported, not asserted). */
   matmulWorkerTasks: number;
   elementwiseWorkerTasks: number;
   /** Largest |multi − single| over every element. */
@@ -108,8 +111,10 @@ async function runThreads(threads: number): Promise<ThreadsResult> {
   clearInterval(timer);
 
   const s0 = threadStats()?.workerTasks ?? 0;
+  const t0Tasks = threadStats()?.tasks ?? 0;
   const multi = matmul();
   const s1 = threadStats()?.workerTasks ?? 0;
+  const matmulTasks = (threadStats()?.tasks ?? 0) - t0Tasks;
   const multiEw = elementwise();
   const stats = threadStats();
   torch.setNumThreads(1);
@@ -123,6 +128,7 @@ async function runThreads(threads: number): Promise<ThreadsResult> {
     readyMs,
     ticksWhileWaiting: ticks,
     stats,
+    matmulTasks,
     matmulWorkerTasks: s1 - s0,
     elementwiseWorkerTasks: (stats?.workerTasks ?? 0) - s1,
     matmulMaxDiff: maxDiff(multi.out, single.out),
