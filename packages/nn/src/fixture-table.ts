@@ -106,11 +106,6 @@ export const NN_MODULE_FIXTURES: Record<string, ModuleFixtureEntry> = {
   embedding_bag_max: {
     build: (c) => new nn.EmbeddingBag(c.num_embeddings, c.embedding_dim, { mode: c.mode }),
     run: (m, { input, offsets }) => output(m.call(input!, offsets!)),
-    unsupported: {
-      webgpu:
-        "mode='max' with 1-D input and offsets builds its dense bag layout on the host (a synchronous read of offsets); " +
-        'F.embeddingBag throws a DeviceError on devices that read asynchronously (2-D input works)',
-    },
   },
   embedding_bag_2d_padding: {
     build: (c) => new nn.EmbeddingBag(c.num_embeddings, c.embedding_dim, { mode: c.mode, paddingIdx: c.padding_idx }),

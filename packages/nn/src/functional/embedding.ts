@@ -10,7 +10,10 @@ import { Function, RowSparseTensor, noGrad, type FunctionCtx } from '@torchlet/a
 import { embeddingBagSumMean } from './embedding-bag-op.js';
 import {
   DTypeError,
-  DeviceError,
+  any,
+  arange,
+  eq,
+  logicalAnd,
   IndexError,
   ShapeError,
   ValueError,
@@ -172,8 +175,8 @@ function bagReduce1d(rows: Tensor, keep: Tensor | null, bagIdx: Tensor, numBags:
     const counts = indexAdd(zeros([numBags], opts), 0, bagIdx, ones1);
     return div(total, unsqueeze(clampMin(counts, 1), 1));
   }
+  if (!hostBags) return bagMaxOnDevice(rows, keep, bagIdx, numBags);
   // max: a dense [bags, longest] layout of row positions (host-built), -inf where empty.
-  if (!hostBags) throw new DeviceError("embedding_bag: mode='max' with offsets needs a synchronous read of the bag layout; use 2-D input on this device");
   const keepHost = keep ? keep.dataSync() : null;
   const lengths = new Int32Array(numBags);
   for (let i = 0; i < hostBags.length; i++) {
@@ -194,6 +197,19 @@ function bagReduce1d(rows: Tensor, keep: Tensor | null, bagIdx: Tensor, numBags:
   const { values } = max(picked, 1);
   const nonEmpty = unsqueeze(fromHost(Uint8Array.from(lengths, (l) => (l > 0 ? 1 : 0)), [numBags], 'bool', rows.device), 1);
   return where(nonEmpty, values, 0);
+}
+
+/**
+ * Bag maxima where the bag layout cannot be read on the host (WebGPU): a [bags, entries]
+ * membership mask selects each bag's rows, -inf elsewhere, then one `max` over the entries.
+ * Costs bags × entries × columns of memory, against the host path's bags × longest × columns.
+ */
+function bagMaxOnDevice(rows: Tensor, keep: Tensor | null, bagIdx: Tensor, numBags: number): Tensor {
+  const bags = arange(numBags, { dtype: 'int32', device: rows.device });
+  let member = eq(unsqueeze(bagIdx, 0), unsqueeze(bags, 1));
+  if (keep) member = logicalAnd(member, unsqueeze(keep, 0));
+  const { values } = max(where(unsqueeze(member, 2), unsqueeze(rows, 0), -Infinity), 1);
+  return where(unsqueeze(any(member, 1), 1), values, 0);
 }
 
 /** `rows` with one extra row of `value` appended. */
