@@ -8,9 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crc32Hex } from './crc32.js';
 import {
   CheckpointError,
+  PickleError,
   encodeSafetensors,
   load,
   loadBytes,
+  loadPtObject,
   loadSafetensors,
   parseSafetensorsHeader,
   save,
@@ -212,8 +214,15 @@ describe('checkpoints: refuse broken files', () => {
   });
 
   it('refuses a wrong magic or header', async () => {
-    expect((await refusal(new TextEncoder().encode('PK\x03\x04 not a checkpoint at all'))).message).toMatch(/not a readable checkpoint .*safetensors/);
-    expect((await refusal(new Uint8Array(readFileSync(join(DATA, 'model.pt'))))).message).toMatch(/not a readable checkpoint/);
+    expect((await refusal(new TextEncoder().encode('PKZ\x04 not a checkpoint at all'))).message).toMatch(
+      /not a readable checkpoint: expected a file written by save\(\) or by PyTorch's torch\.save \(safetensors: header length/,
+    );
+  });
+
+  it("refuses PyTorch's legacy (pickle) format, naming the way out", async () => {
+    // torch.save(..., _use_new_zipfile_serialization=False) starts with a pickled magic number
+    const legacy = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+    expect((await refusal(legacy)).message).toMatch(/loadBytes: this is a pickle — PyTorch's legacy torch\.save format .*re-save it with a current torch\.save, then load it with load or io\.loadPtObject/);
   });
 
   it('refuses a plain safetensors file as the wrong format', async () => {
@@ -242,6 +251,22 @@ describe('checkpoints: refuse broken files', () => {
   it('refuses an unknown format version', async () => {
     const bytes = encodeSafetensors({}, { format: 'torchlet-checkpoint', format_version: '99', structure: 'null' });
     expect((await refusal(bytes)).message).toMatch(/unsupported checkpoint format_version '99'/);
+  });
+
+  it("torch.load reads a PyTorch torch.save file (a zip) as loadPtObject does; a broken one is a PickleError", async () => {
+    const path = join(DATA, 'checkpoint.pt');
+    const obj = await load<{ model: Record<string, Tensor>; epoch: number; big: bigint }>(path);
+    const ref = (await loadPtObject(path)) as typeof obj;
+    expect(obj.epoch).toBe(3);
+    expect(obj.big).toBe(2n ** 70n);
+    expect(Object.keys(obj.model)).toEqual(Object.keys(ref.model));
+    for (const [k, t] of Object.entries(obj.model)) expect(await values(t), k).toEqual(await values(ref.model[k]!));
+    disposeTensors([obj, ref]);
+    const sd = await loadBytes<Record<string, Tensor>>(new Uint8Array(readFileSync(join(DATA, 'model.pt'))), { device: 'cpu' });
+    expect(sd['bn.num_batches_tracked']!.shape).toEqual([]);
+    disposeTensors(sd);
+    await expect(load(join(DATA, 'expand-bomb.pt'))).rejects.toThrow(/more than maxMaterializedBytes/);
+    await expect(loadBytes(new TextEncoder().encode('PK\x03\x04 not a checkpoint at all'))).rejects.toThrow(PickleError);
   });
 
   it('load() wants a path and names missing files', async () => {

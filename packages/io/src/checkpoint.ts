@@ -13,7 +13,9 @@
  *
  * Writes are atomic (temporary file, fsync, rename). `load` verifies the header, the checksums
  * and every tensor before building anything, and refuses a truncated, corrupt or foreign file
- * with a `CheckpointError` naming the problem — it never returns a half-loaded object.
+ * with a `CheckpointError` naming the problem — it never returns a half-loaded object. Given a
+ * PyTorch `.pt` file (a zip archive), `load` reads it with `loadPtObject` instead, as PyTorch users
+ * call `torch.load` on them (its errors are then `PickleError`s).
  */
 import { DTYPE_INFO } from '@torchlet/backend';
 import { fromHost, type DType, type DeviceName, type Tensor } from '@torchlet/tensor';
@@ -21,6 +23,7 @@ import { crc32, crc32Hex } from './crc32.js';
 import { FILE_DTYPES, bytesOf, type FileDType } from './elements.js';
 import { CheckpointError, SafetensorsError } from './errors.js';
 import { defineEntry, readInput, writeFileAtomic } from './files.js';
+import { loadPtObject } from './pt.js';
 import {
   encodeSafetensors,
   parseSafetensorsHeader,
@@ -29,6 +32,7 @@ import {
   type RawTensor,
   type SafetensorsEntry,
 } from './safetensors.js';
+import { looksLikeZip } from './zip.js';
 
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint';
 export const CHECKPOINT_VERSION = '1';
@@ -37,6 +41,8 @@ const TAG = '$torchlet';
 export interface LoadCheckpointOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `torch.load(map_location=…)`. */
   device?: DeviceName;
+  /** For PyTorch `.pt` files: the cap on materialised tensor bytes (see `LoadPtOptions`). */
+  maxMaterializedBytes?: number;
 }
 
 type TypedArray =
@@ -212,16 +218,32 @@ export async function save(obj: unknown, path: string): Promise<void> {
   await writeFileAtomic(path, bytes, 'save');
 }
 
-/** Decodes checkpoint bytes written by `saveBytes`/`save`. */
+/** Decodes checkpoint bytes written by `saveBytes`/`save`, or the bytes of a PyTorch `.pt` file (as `load`). */
 export async function loadBytes<T = unknown>(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions = {}): Promise<T> {
   const bytes = await readInput(input, 'loadBytes');
-  return decode<T>(bytes, options);
+  return decodeAny<T>(bytes, options, 'loadBytes');
 }
 
-/** `torch.load(path)` for files written by `save`. */
+/**
+ * `torch.load(path)`: reads a checkpoint written by `save`, or a file written by PyTorch's
+ * `torch.save` (a `.pt`/`.pth` zip archive), which is read by `loadPtObject` — as
+ * `torch.load(path, weights_only=True)`: tensors, dicts, lists and plain values only.
+ */
 export async function load<T = unknown>(path: string, options: LoadCheckpointOptions = {}): Promise<T> {
   if (typeof path !== 'string') throw new TypeError('load: expected a file path (use loadBytes for bytes)');
   const bytes = await readInput(path, 'load');
+  return decodeAny<T>(bytes, options, 'load');
+}
+
+/** Dispatches on the file's magic, as `torch.load` does between its formats. */
+async function decodeAny<T>(bytes: Uint8Array, options: LoadCheckpointOptions, what: string): Promise<T> {
+  if (looksLikeZip(bytes)) return (await loadPtObject(bytes, options)) as T;
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
+    throw fail(
+      `${what}: this is a pickle — PyTorch's legacy torch.save format (PyTorch < 1.6 or _use_new_zipfile_serialization=False) — ` +
+        'which cannot be read safely; re-save it with a current torch.save, then load it with load or io.loadPtObject',
+    );
+  }
   return decode<T>(bytes, options);
 }
 
@@ -230,7 +252,9 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
   try {
     header = parseSafetensorsHeader(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw fail(`not a readable checkpoint (${e.message})`);
+    if (e instanceof SafetensorsError) {
+      throw fail(`not a readable checkpoint: expected a file written by save() or by PyTorch's torch.save (${e.message})`);
+    }
     throw e;
   }
   const meta = header.metadata;
