@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,37 @@ describe('checkpoints: save / load', () => {
     await expect(save({ epoch: 2 }, join(tmp, 'no-such-dir', 'x.ckpt'))).rejects.toThrow(/ENOENT/);
     expect(readFileSync(path)).toEqual(old);
     expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('removes the temporary files that killed saves to the same path left, and only those', async () => {
+    const dir = mkdtempSync(join(tmp, 'stale-'));
+    const path = join(dir, 'run.ckpt');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid is free
+    const old = new Date('2001-01-01T00:00:00Z');
+    const fake = (name: string, mtime?: Date): void => {
+      writeFileSync(join(dir, name), 'partial checkpoint');
+      if (mtime) utimesSync(join(dir, name), mtime, mtime);
+    };
+    fake(`run.ckpt.tmp-${dead}-k3j9x0aa`); // a killed process's
+    fake(`run.ckpt.tmp-${process.pid}-0ldsave1`, old); // our pid, reused: written before this process started
+    fake(`run.ckpt.tmp-${process.pid}-inflight`); // our pid, now: another save of this process
+    fake(`run.ckpt.tmp-${process.ppid}-livesave`); // a live process's save
+    fake(`other.ckpt.tmp-${dead}-k3j9x0aa`); // another target
+    fake('run.ckpt.tmp-notours');
+    fake(`run.ckpt.tmp-${dead}-k3j9x0aa.bak`);
+    await save({ epoch: 1 }, path);
+    expect(readdirSync(dir).sort()).toEqual(
+      ['other.ckpt.tmp-' + dead + '-k3j9x0aa', 'run.ckpt', 'run.ckpt.tmp-notours', `run.ckpt.tmp-${dead}-k3j9x0aa.bak`, `run.ckpt.tmp-${process.pid}-inflight`, `run.ckpt.tmp-${process.ppid}-livesave`].sort(),
+    );
+    expect(await load(path)).toEqual({ epoch: 1 });
+  });
+
+  it('keeps concurrent saves to one path whole: each lands, the last rename wins, no temp is left', async () => {
+    const dir = mkdtempSync(join(tmp, 'concurrent-'));
+    const path = join(dir, 'run.ckpt');
+    await Promise.all([1, 2, 3, 4].map((epoch) => save({ epoch, pad: 'x'.repeat(100_000 * epoch) }, path)));
+    expect(readdirSync(dir)).toEqual(['run.ckpt']);
+    expect([1, 2, 3, 4]).toContain((await load<{ epoch: number }>(path)).epoch);
   });
 
   it('refuses values it cannot store, naming where they are', async () => {
