@@ -6,7 +6,7 @@
  */
 import { ValueError } from '@torchlet/tensor';
 import { DataFormatError } from './errors.js';
-import { textChunks, type ChunkOptions, type TextSource } from './source.js';
+import { BomStripper, rawTextChunks, type ChunkOptions, type TextSource } from './source.js';
 
 export interface CsvParserOptions {
   /** Field separator, one character (default `,`). */
@@ -45,7 +45,8 @@ function oneChar(value: string | null | undefined, name: string, fallback: strin
 
 /**
  * The incremental parser: `push(chunk)` returns the records a chunk completes, `end()` the
- * last one. Runs anywhere (strings in, arrays out).
+ * last one. A byte-order mark (U+FEFF) at the start of the text is dropped, so the first
+ * column's name does not carry it. Runs anywhere (strings in, arrays out).
  */
 export class CsvParser {
   readonly #delim: number;
@@ -60,6 +61,7 @@ export class CsvParser {
   #recordHasChars = false;
   #pendingCR = false;
   #error: string | undefined;
+  readonly #bom = new BomStripper();
 
   constructor(options: CsvParserOptions = {}) {
     this.#delim = oneChar(options.delimiter, 'delimiter', ',');
@@ -88,7 +90,7 @@ export class CsvParser {
 
   push(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
-    const s = chunk;
+    const s = this.#bom.strip(chunk);
     const n = s.length;
     const D = this.#delim;
     const Q = this.#quote;
@@ -349,7 +351,7 @@ export async function* readCsv<O extends CsvOptions & ChunkOptions = CsvOptions>
   const opts: CsvOptions & ChunkOptions = options ?? {};
   const parser = new CsvParser(opts);
   const shaper = new RowShaper('readCsv', opts);
-  for await (const chunk of textChunks(source, opts)) {
+  for await (const chunk of rawTextChunks(source, opts)) {
     for (const rec of parser.push(chunk)) {
       const row = shaper.accept(rec);
       if (row !== undefined) yield row as Row<O>;

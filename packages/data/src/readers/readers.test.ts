@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CsvParser, parseCsv, parseTsv, readCsv } from './csv.js';
+import { CsvParser, parseCsv, parseTsv, readCsv, readTsv } from './csv.js';
 import { DataFormatError } from './errors.js';
 import { parseJsonl, readJsonl } from './jsonl.js';
-import { LineSplitter, readLines, splitLines } from './lines.js';
+import { LineSplitter, readLines, readNumberedLines, splitLines } from './lines.js';
+import { textChunks } from './source.js';
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -124,5 +125,50 @@ describe('JSON Lines and text lines', () => {
     const s = new LineSplitter();
     expect([...s.push('a\r'), ...s.push('\nb'), ...s.end()]).toEqual(['a', 'b']);
     expect(await collect(readLines(['x\n', '\ny'], { skipEmpty: true }))).toEqual(['x', 'y']);
+  });
+});
+
+describe('a leading UTF-8 byte-order mark is dropped by every text parser and reader, once', () => {
+  const BOM = '\uFEFF';
+  const bytesOf = (text: string): Uint8Array[] => {
+    const b = new TextEncoder().encode(text); // keeps U+FEFF as EF BB BF
+    return Array.from({ length: b.length }, (_, i) => b.subarray(i, i + 1)); // split inside the BOM too
+  };
+
+  it('CSV and TSV: the first column is "label", not "\\uFEFFlabel"', async () => {
+    const csv = `${BOM}label,text\n1,hi\n`;
+    expect(parseCsv(csv)).toEqual([{ label: '1', text: 'hi' }]);
+    expect(parseCsv(csv, { header: false })[0]).toEqual(['label', 'text']);
+    expect(parseTsv(`${BOM}label\ttext\n1\thi\n`)).toEqual([{ label: '1', text: 'hi' }]);
+    expect(parseCsv(`${BOM}"label",x\n1,2\n`)).toEqual([{ label: '1', x: '2' }]); // a quoted first field
+    const parser = new CsvParser();
+    expect([...parser.push(BOM), ...parser.push('a\n1\n'), ...parser.end()].map((r) => r.fields)).toEqual([['a'], ['1']]);
+    expect(await collect(readCsv(bytesOf(csv)))).toEqual([{ label: '1', text: 'hi' }]);
+    expect(await collect(readCsv([BOM, 'label,text\n1,hi\n']))).toEqual([{ label: '1', text: 'hi' }]);
+    expect(await collect(readTsv(bytesOf(`${BOM}label\ttext\n1\thi\n`)))).toEqual([{ label: '1', text: 'hi' }]);
+  });
+
+  it('JSON Lines: the first line parses', async () => {
+    expect(parseJsonl(`${BOM}{"label":1}\n{"label":2}\n`)).toEqual([{ label: 1 }, { label: 2 }]);
+    expect(await collect(readJsonl(bytesOf(`${BOM}{"label":1}\n`)))).toEqual([{ label: 1 }]);
+  });
+
+  it('lines, numbered lines, the line splitter and textChunks', async () => {
+    expect(splitLines(`${BOM}a\nb`)).toEqual(['a', 'b']);
+    const s = new LineSplitter();
+    expect([...s.push(''), ...s.push(BOM), ...s.push('a\n'), ...s.end()]).toEqual(['a']);
+    expect(await collect(readLines(bytesOf(`${BOM}a\nb\n`)))).toEqual(['a', 'b']);
+    expect(await collect(readNumberedLines(bytesOf(`${BOM}a\n`)))).toEqual([[1, 'a']]);
+    expect((await collect(textChunks(bytesOf(`${BOM}ab`)))).join('')).toBe('ab');
+  });
+
+  it('only one BOM, and only at the start of the text', async () => {
+    expect(splitLines(`${BOM}${BOM}a\nb${BOM}`)).toEqual([`${BOM}a`, `b${BOM}`]);
+    expect(parseCsv(`${BOM}${BOM}a\n1\n`)).toEqual([{ [`${BOM}a`]: '1' }]);
+    expect(await collect(readLines(bytesOf(`${BOM}${BOM}a\n`)))).toEqual([`${BOM}a`]);
+    expect(await collect(readCsv(bytesOf(`${BOM}${BOM}a\n1\n`)))).toEqual([{ [`${BOM}a`]: '1' }]);
+    expect((await collect(textChunks(bytesOf(`${BOM}${BOM}a`)))).join('')).toBe(`${BOM}a`);
+    const p = new CsvParser();
+    expect([...p.push('a\n'), ...p.push(`${BOM}b\n`)].map((r) => r.fields)).toEqual([['a'], [`${BOM}b`]]);
   });
 });
