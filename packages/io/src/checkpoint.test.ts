@@ -279,6 +279,32 @@ describe('checkpoints: refuse broken files', () => {
     src.b.dispose();
   });
 
+  it('saves and loads nesting up to 1000 levels, and refuses deeper on both sides with a CheckpointError', async () => {
+    // Deeper structures overflowed the stack while loading (a RangeError) though they saved.
+    const nest = (depth: number, wrap: (x: unknown) => unknown): unknown => {
+      let o: unknown = 'leaf';
+      for (let i = 0; i < depth; i++) o = wrap(o);
+      return o;
+    };
+    const wraps: [(x: unknown) => unknown, (x: unknown) => unknown][] = [
+      [(x) => [x], (x) => (x as unknown[])[0]],
+      [(x) => ({ a: x }), (x) => (x as { a: unknown }).a],
+      [(x) => new Map([[1, x]]), (x) => (x as Map<number, unknown>).get(1)],
+    ];
+    for (const [wrap, unwrap] of wraps) {
+      // walked level by level: toEqual's recursion is itself too deep here
+      let back = await loadBytes(await saveBytes(nest(1000, wrap)));
+      for (let i = 0; i < 1000; i++) back = unwrap(back);
+      expect(back).toBe('leaf');
+      await expect(saveBytes(nest(1001, wrap))).rejects.toThrow(/save: nesting deeper than 1000 at /);
+    }
+    for (const depth of [1001, 5000, 100_000]) {
+      const structure = '['.repeat(depth) + '1' + ']'.repeat(depth);
+      const meta = { format: 'torchlet-checkpoint', format_version: '1', structure, structure_crc32: crc32Hex(new TextEncoder().encode(structure)), data_crc32: '00000000' };
+      expect((await refusal(encodeSafetensors({}, meta))).message).toMatch(/structure nested deeper than 1000 at (\[0\]){1000}/);
+    }
+  });
+
   it('refuses an unknown format version', async () => {
     const bytes = encodeSafetensors({}, { format: 'torchlet-checkpoint', format_version: '99', structure: 'null' });
     expect((await refusal(bytes)).message).toMatch(/unsupported checkpoint format_version '99'/);

@@ -37,6 +37,8 @@ import { looksLikeZip } from './zip.js';
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint';
 export const CHECKPOINT_VERSION = '1';
 const TAG = '$torchlet';
+/** Deepest nesting that save writes and load reads: a limit both sides share, so what saves loads. */
+const MAX_NESTING = 1000;
 
 export interface LoadCheckpointOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `torch.load(map_location=…)`. */
@@ -120,8 +122,9 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
     return name;
   };
 
-  const encode = async (v: unknown, path: string): Promise<unknown> => {
+  const encode = async (v: unknown, path: string, depth: number): Promise<unknown> => {
     const where = path || 'the top level';
+    if (depth > MAX_NESTING) throw fail(`save: nesting deeper than ${MAX_NESTING} at ${where}`);
     switch (typeof v) {
       case 'string':
       case 'boolean':
@@ -172,7 +175,7 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
     try {
       if (Array.isArray(o)) {
         const out: unknown[] = [];
-        for (let i = 0; i < o.length; i++) out.push(await encode(o[i], `${path}[${i}]`));
+        for (let i = 0; i < o.length; i++) out.push(await encode(o[i], `${path}[${i}]`, depth + 1));
         return out;
       }
       if (o instanceof Map) {
@@ -180,7 +183,7 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
         let i = 0;
         for (const [k, x] of o) {
           const key = typeof k === 'string' || typeof k === 'number' ? String(k) : `${i}`;
-          entries.push([await encode(k, `${path}<key ${i}>`), await encode(x, pathJoin(path, key))]);
+          entries.push([await encode(k, `${path}<key ${i}>`, depth + 1), await encode(x, pathJoin(path, key), depth + 1)]);
           i++;
         }
         return { [TAG]: 'map', entries };
@@ -189,14 +192,14 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
         throw fail(`save: cannot store a ${o.constructor?.name ?? 'object'} at ${where} (plain objects, arrays, Maps, typed arrays and Tensors only)`);
       }
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) defineEntry(out, k, await encode(x, pathJoin(path, k)));
+      for (const [k, x] of Object.entries(o)) defineEntry(out, k, await encode(x, pathJoin(path, k), depth + 1));
       return Object.prototype.hasOwnProperty.call(o, TAG) ? { [TAG]: 'object', value: out } : out;
     } finally {
       visiting.delete(o);
     }
   };
 
-  const structure = JSON.stringify(await encode(obj, ''));
+  const structure = JSON.stringify(await encode(obj, '', 0));
   // The data CRC covers the data buffer, which holds the tensors in encodeSafetensors' order.
   let dataCrc = 0;
   for (const name of safetensorsOrder(tensors)) dataCrc = crc32(tensors[name]!.data, dataCrc);
@@ -295,10 +298,15 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
   };
 
   const revive = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 10_000) throw fail(`structure nested too deeply at ${path}`);
+    if (depth > MAX_NESTING) throw fail(`structure nested deeper than ${MAX_NESTING} at ${path || 'the top level'}`);
     if (v === null || typeof v !== 'object') return v;
     const where = path || 'the top level';
-    if (Array.isArray(v)) return v.map((x, i) => revive(x, `${path}[${i}]`, depth + 1));
+    if (Array.isArray(v)) {
+      // a loop, not map(): one stack frame per level
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) out.push(revive(v[i], `${path}[${i}]`, depth + 1));
+      return out;
+    }
     const o = v as Record<string, unknown>;
     if (!Object.prototype.hasOwnProperty.call(o, TAG)) {
       const out: Record<string, unknown> = {};
@@ -350,11 +358,12 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
       case 'map': {
         if (!Array.isArray(o.entries)) throw fail(`bad map placeholder at ${where}`);
         const m = new Map<unknown, unknown>();
-        o.entries.forEach((kv: unknown, i: number) => {
+        for (let i = 0; i < o.entries.length; i++) {
+          const kv: unknown = o.entries[i];
           if (!Array.isArray(kv) || kv.length !== 2) throw fail(`bad map entry ${i} at ${where}`);
           const k = revive(kv[0], `${path}<key ${i}>`, depth + 1);
           m.set(k, revive(kv[1], pathJoin(path, typeof k === 'string' || typeof k === 'number' ? String(k) : `${i}`), depth + 1));
-        });
+        }
         return m;
       }
       case 'object': {
