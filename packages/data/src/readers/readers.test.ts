@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
+import { TorchletError } from '@torchlet/tensor';
 import { describe, expect, it } from 'vitest';
 import { CsvParser, parseCsv, parseTsv, readCsv, readTsv } from './csv.js';
 import { DataFormatError } from './errors.js';
@@ -72,6 +73,15 @@ describe('CSV (RFC 4180)', () => {
     ]);
     expect(parseCsv('1,2\n', { columns: ['a', 'b'] })).toEqual([{ a: '1', b: '2' }]);
     expect(parseCsv('a,a\n1,2\n')).toEqual([{ a: '1', 'a.1': '2' }]);
+    // pandas' dedup_names: a generated name that is taken gets its own suffix, so no column is lost
+    expect(Object.keys(parseCsv('a,a.1,a\n1,2,3\n')[0]!)).toEqual(['a', 'a.1', 'a.1.1']);
+    expect(parseCsv('a,a,a,a.1\n1,2,3,4\n')).toEqual([{ a: '1', 'a.1': '2', 'a.2': '3', 'a.1.1': '4' }]);
+    // a column named __proto__ is an own property (plain assignment would set the prototype)
+    const [row] = parseCsv('__proto__,a\n1,2\n');
+    expect(Object.keys(row!)).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('1');
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(() => parseCsv('1,2\n', { columns: ['a', 'a'] })).toThrow(/parseCsv: duplicate names are not allowed in columns \("a"\)/);
     expect(parseCsv('# note\na\n1\n', { comment: '#' })).toEqual([{ a: '1' }]);
     expect(parseTsv('a\tb\n"q" x\t2\n')).toEqual([{ a: '"q" x', b: '2' }]);
     expect(parseTsv('a\tb\n"q\tx"\t2\n', { quote: '"' })).toEqual([{ a: 'q\tx', b: '2' }]);
@@ -170,5 +180,96 @@ describe('a leading UTF-8 byte-order mark is dropped by every text parser and re
     expect((await collect(textChunks(bytesOf(`${BOM}${BOM}a`)))).join('')).toBe(`${BOM}a`);
     const p = new CsvParser();
     expect([...p.push('a\n'), ...p.push(`${BOM}b\n`)].map((r) => r.fields)).toEqual([['a'], [`${BOM}b`]]);
+  });
+});
+
+describe('fuzz: CSV / TSV and JSON Lines on arbitrary text', () => {
+  const soup = fc
+    .array(fc.oneof(fc.constantFrom('"', "'", ',', ';', '\t', '\n', '\r', '\r\n', '#', ' ', '\uFEFF', '1', '-2.5e3', 'NaN', 'é', '__proto__', '{', '}', '[', ']', ':'), fc.string({ maxLength: 3 })), { maxLength: 40 })
+    .map((parts) => parts.join(''));
+  // Record-shaped text, so that headers with awkward names (duplicates, __proto__) come up.
+  const field = fc.constantFrom('a', 'a', 'a.1', 'b', '__proto__', 'constructor', 'toString', '', '1', '2.5', '"q,"', 'x"y', '#c', ' ');
+  const records = fc
+    .tuple(fc.array(fc.array(field, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }), fc.constantFrom(',', ';', '\t'), fc.constantFrom('\n', '\r\n', '\r'))
+    .map(([rows, d, eol]) => rows.map((r) => r.join(d)).join(eol) + eol);
+  const text = fc.oneof(soup, records);
+  const options = fc.record(
+    {
+      delimiter: fc.constantFrom(',', ';', '\t', '"', ',,', ''),
+      quote: fc.constantFrom('"', "'", null, ','),
+      comment: fc.constantFrom('#', undefined),
+      header: fc.boolean(),
+      cast: fc.boolean(),
+      skipEmptyLines: fc.boolean(),
+      onBadLine: fc.constantFrom('error' as const, 'skip' as const),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('parseCsv: rows or a TorchletError (DataFormatError for bad records, ValueError for bad options), and every row keeps its columns', () => {
+    fc.assert(
+      fc.property(text, options, (t, o) => {
+        let rows: unknown[];
+        try {
+          rows = parseCsv(t, o);
+        } catch (e) {
+          if (!(e instanceof TorchletError)) throw e;
+          return;
+        }
+        if (o.header !== false && rows.length > 0) {
+          // every header field is a column of its own: none is lost to a duplicate name or to __proto__
+          const header = (parseCsv(t, { ...o, header: false, cast: false, onBadLine: 'skip' }) as string[][])[0]!;
+          for (const row of rows) {
+            expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+            expect(Object.keys(row as object)).toHaveLength(header.length);
+          }
+        }
+      }),
+      { numRuns: 500, seed: 31337 },
+    );
+  });
+
+  it('streaming byte chunks split anywhere gives the same rows or the same error as parsing in memory', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, options, fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }), async (t, o, sizes) => {
+        const bytes = new TextEncoder().encode(t);
+        const pieces: Uint8Array[] = [];
+        for (let i = 0, k = 0; i < bytes.length; k++) {
+          pieces.push(bytes.subarray(i, i + sizes[k % sizes.length]!));
+          i += sizes[k % sizes.length]!;
+        }
+        const inMemory = (() => {
+          try {
+            return { rows: parseCsv(t, o) as unknown };
+          } catch (e) {
+            return { error: (e as Error).message.replace('parseCsv', 'readCsv') };
+          }
+        })();
+        const streamed = await collect(readCsv(pieces, o)).then(
+          (rows) => ({ rows: rows as unknown }),
+          (e: unknown) => ({ error: (e as Error).message }),
+        );
+        expect(streamed).toEqual(inMemory);
+      }),
+      { numRuns: 300, seed: 4711 },
+    );
+  });
+
+  it('parseJsonl / readJsonl: values or a DataFormatError naming the line', async () => {
+    await fc.assert(
+      fc.asyncProperty(text, async (t) => {
+        try {
+          parseJsonl(t);
+        } catch (e) {
+          if (!(e instanceof DataFormatError)) throw e;
+        }
+        try {
+          await collect(readJsonl([t]));
+        } catch (e) {
+          if (!(e instanceof DataFormatError)) throw e;
+        }
+      }),
+      { numRuns: 300, seed: 99 },
+    );
   });
 });
