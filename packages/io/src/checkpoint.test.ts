@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,9 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { crc32Hex } from './crc32.js';
 import {
   CheckpointError,
+  PickleError,
   encodeSafetensors,
   load,
   loadBytes,
+  loadPtObject,
   loadSafetensors,
   parseSafetensorsHeader,
   save,
@@ -163,6 +165,37 @@ describe('checkpoints: save / load', () => {
     expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('removes the temporary files that killed saves to the same path left, and only those', async () => {
+    const dir = mkdtempSync(join(tmp, 'stale-'));
+    const path = join(dir, 'run.ckpt');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!; // exited: its pid is free
+    const old = new Date('2001-01-01T00:00:00Z');
+    const fake = (name: string, mtime?: Date): void => {
+      writeFileSync(join(dir, name), 'partial checkpoint');
+      if (mtime) utimesSync(join(dir, name), mtime, mtime);
+    };
+    fake(`run.ckpt.tmp-${dead}-k3j9x0aa`); // a killed process's
+    fake(`run.ckpt.tmp-${process.pid}-0ldsave1`, old); // our pid, reused: written before this process started
+    fake(`run.ckpt.tmp-${process.pid}-inflight`); // our pid, now: another save of this process
+    fake(`run.ckpt.tmp-${process.ppid}-livesave`); // a live process's save
+    fake(`other.ckpt.tmp-${dead}-k3j9x0aa`); // another target
+    fake('run.ckpt.tmp-notours');
+    fake(`run.ckpt.tmp-${dead}-k3j9x0aa.bak`);
+    await save({ epoch: 1 }, path);
+    expect(readdirSync(dir).sort()).toEqual(
+      ['other.ckpt.tmp-' + dead + '-k3j9x0aa', 'run.ckpt', 'run.ckpt.tmp-notours', `run.ckpt.tmp-${dead}-k3j9x0aa.bak`, `run.ckpt.tmp-${process.pid}-inflight`, `run.ckpt.tmp-${process.ppid}-livesave`].sort(),
+    );
+    expect(await load(path)).toEqual({ epoch: 1 });
+  });
+
+  it('keeps concurrent saves to one path whole: each lands, the last rename wins, no temp is left', async () => {
+    const dir = mkdtempSync(join(tmp, 'concurrent-'));
+    const path = join(dir, 'run.ckpt');
+    await Promise.all([1, 2, 3, 4].map((epoch) => save({ epoch, pad: 'x'.repeat(100_000 * epoch) }, path)));
+    expect(readdirSync(dir)).toEqual(['run.ckpt']);
+    expect([1, 2, 3, 4]).toContain((await load<{ epoch: number }>(path)).epoch);
+  });
+
   it('refuses values it cannot store, naming where they are', async () => {
     const circular: Record<string, unknown> = { a: 1 };
     circular.self = circular;
@@ -212,8 +245,15 @@ describe('checkpoints: refuse broken files', () => {
   });
 
   it('refuses a wrong magic or header', async () => {
-    expect((await refusal(new TextEncoder().encode('PK\x03\x04 not a checkpoint at all'))).message).toMatch(/not a readable checkpoint .*safetensors/);
-    expect((await refusal(new Uint8Array(readFileSync(join(DATA, 'model.pt'))))).message).toMatch(/not a readable checkpoint/);
+    expect((await refusal(new TextEncoder().encode('PKZ\x04 not a checkpoint at all'))).message).toMatch(
+      /not a readable checkpoint: expected a file written by save\(\) or by PyTorch's torch\.save \(safetensors: header length/,
+    );
+  });
+
+  it("refuses PyTorch's legacy (pickle) format, naming the way out", async () => {
+    // torch.save(..., _use_new_zipfile_serialization=False) starts with a pickled magic number
+    const legacy = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+    expect((await refusal(legacy)).message).toMatch(/loadBytes: this is a pickle — PyTorch's legacy torch\.save format .*re-save it with a current torch\.save, then load it with load or io\.loadPtObject/);
   });
 
   it('refuses a plain safetensors file as the wrong format', async () => {
@@ -239,9 +279,51 @@ describe('checkpoints: refuse broken files', () => {
     src.b.dispose();
   });
 
+  it('saves and loads nesting up to 1000 levels, and refuses deeper on both sides with a CheckpointError', async () => {
+    // Deeper structures overflowed the stack while loading (a RangeError) though they saved.
+    const nest = (depth: number, wrap: (x: unknown) => unknown): unknown => {
+      let o: unknown = 'leaf';
+      for (let i = 0; i < depth; i++) o = wrap(o);
+      return o;
+    };
+    const wraps: [(x: unknown) => unknown, (x: unknown) => unknown][] = [
+      [(x) => [x], (x) => (x as unknown[])[0]],
+      [(x) => ({ a: x }), (x) => (x as { a: unknown }).a],
+      [(x) => new Map([[1, x]]), (x) => (x as Map<number, unknown>).get(1)],
+    ];
+    for (const [wrap, unwrap] of wraps) {
+      // walked level by level: toEqual's recursion is itself too deep here
+      let back = await loadBytes(await saveBytes(nest(1000, wrap)));
+      for (let i = 0; i < 1000; i++) back = unwrap(back);
+      expect(back).toBe('leaf');
+      await expect(saveBytes(nest(1001, wrap))).rejects.toThrow(/save: nesting deeper than 1000 at /);
+    }
+    for (const depth of [1001, 5000, 100_000]) {
+      const structure = '['.repeat(depth) + '1' + ']'.repeat(depth);
+      const meta = { format: 'torchlet-checkpoint', format_version: '1', structure, structure_crc32: crc32Hex(new TextEncoder().encode(structure)), data_crc32: '00000000' };
+      expect((await refusal(encodeSafetensors({}, meta))).message).toMatch(/structure nested deeper than 1000 at (\[0\]){1000}/);
+    }
+  });
+
   it('refuses an unknown format version', async () => {
     const bytes = encodeSafetensors({}, { format: 'torchlet-checkpoint', format_version: '99', structure: 'null' });
     expect((await refusal(bytes)).message).toMatch(/unsupported checkpoint format_version '99'/);
+  });
+
+  it("torch.load reads a PyTorch torch.save file (a zip) as loadPtObject does; a broken one is a PickleError", async () => {
+    const path = join(DATA, 'checkpoint.pt');
+    const obj = await load<{ model: Record<string, Tensor>; epoch: number; big: bigint }>(path);
+    const ref = (await loadPtObject(path)) as typeof obj;
+    expect(obj.epoch).toBe(3);
+    expect(obj.big).toBe(2n ** 70n);
+    expect(Object.keys(obj.model)).toEqual(Object.keys(ref.model));
+    for (const [k, t] of Object.entries(obj.model)) expect(await values(t), k).toEqual(await values(ref.model[k]!));
+    disposeTensors([obj, ref]);
+    const sd = await loadBytes<Record<string, Tensor>>(new Uint8Array(readFileSync(join(DATA, 'model.pt'))), { device: 'cpu' });
+    expect(sd['bn.num_batches_tracked']!.shape).toEqual([]);
+    disposeTensors(sd);
+    await expect(load(join(DATA, 'expand-bomb.pt'))).rejects.toThrow(/more than maxMaterializedBytes/);
+    await expect(loadBytes(new TextEncoder().encode('PK\x03\x04 not a checkpoint at all'))).rejects.toThrow(PickleError);
   });
 
   it('load() wants a path and names missing files', async () => {

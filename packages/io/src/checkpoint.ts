@@ -13,7 +13,9 @@
  *
  * Writes are atomic (temporary file, fsync, rename). `load` verifies the header, the checksums
  * and every tensor before building anything, and refuses a truncated, corrupt or foreign file
- * with a `CheckpointError` naming the problem — it never returns a half-loaded object.
+ * with a `CheckpointError` naming the problem — it never returns a half-loaded object. Given a
+ * PyTorch `.pt` file (a zip archive), `load` reads it with `loadPtObject` instead, as PyTorch users
+ * call `torch.load` on them (its errors are then `PickleError`s).
  */
 import { DTYPE_INFO } from '@torchlet/backend';
 import { fromHost, type DType, type DeviceName, type Tensor } from '@torchlet/tensor';
@@ -21,6 +23,7 @@ import { crc32, crc32Hex } from './crc32.js';
 import { FILE_DTYPES, bytesOf, type FileDType } from './elements.js';
 import { CheckpointError, SafetensorsError } from './errors.js';
 import { defineEntry, readInput, writeFileAtomic } from './files.js';
+import { loadPtObject } from './pt.js';
 import {
   encodeSafetensors,
   parseSafetensorsHeader,
@@ -29,14 +32,19 @@ import {
   type RawTensor,
   type SafetensorsEntry,
 } from './safetensors.js';
+import { looksLikeZip } from './zip.js';
 
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint';
 export const CHECKPOINT_VERSION = '1';
 const TAG = '$torchlet';
+/** Deepest nesting that save writes and load reads: a limit both sides share, so what saves loads. */
+const MAX_NESTING = 1000;
 
 export interface LoadCheckpointOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `torch.load(map_location=…)`. */
   device?: DeviceName;
+  /** For PyTorch `.pt` files: the cap on materialised tensor bytes (see `LoadPtOptions`). */
+  maxMaterializedBytes?: number;
 }
 
 type TypedArray =
@@ -114,8 +122,9 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
     return name;
   };
 
-  const encode = async (v: unknown, path: string): Promise<unknown> => {
+  const encode = async (v: unknown, path: string, depth: number): Promise<unknown> => {
     const where = path || 'the top level';
+    if (depth > MAX_NESTING) throw fail(`save: nesting deeper than ${MAX_NESTING} at ${where}`);
     switch (typeof v) {
       case 'string':
       case 'boolean':
@@ -166,7 +175,7 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
     try {
       if (Array.isArray(o)) {
         const out: unknown[] = [];
-        for (let i = 0; i < o.length; i++) out.push(await encode(o[i], `${path}[${i}]`));
+        for (let i = 0; i < o.length; i++) out.push(await encode(o[i], `${path}[${i}]`, depth + 1));
         return out;
       }
       if (o instanceof Map) {
@@ -174,7 +183,7 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
         let i = 0;
         for (const [k, x] of o) {
           const key = typeof k === 'string' || typeof k === 'number' ? String(k) : `${i}`;
-          entries.push([await encode(k, `${path}<key ${i}>`), await encode(x, pathJoin(path, key))]);
+          entries.push([await encode(k, `${path}<key ${i}>`, depth + 1), await encode(x, pathJoin(path, key), depth + 1)]);
           i++;
         }
         return { [TAG]: 'map', entries };
@@ -183,14 +192,14 @@ export async function saveBytes(obj: unknown): Promise<Uint8Array> {
         throw fail(`save: cannot store a ${o.constructor?.name ?? 'object'} at ${where} (plain objects, arrays, Maps, typed arrays and Tensors only)`);
       }
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(o)) defineEntry(out, k, await encode(x, pathJoin(path, k)));
+      for (const [k, x] of Object.entries(o)) defineEntry(out, k, await encode(x, pathJoin(path, k), depth + 1));
       return Object.prototype.hasOwnProperty.call(o, TAG) ? { [TAG]: 'object', value: out } : out;
     } finally {
       visiting.delete(o);
     }
   };
 
-  const structure = JSON.stringify(await encode(obj, ''));
+  const structure = JSON.stringify(await encode(obj, '', 0));
   // The data CRC covers the data buffer, which holds the tensors in encodeSafetensors' order.
   let dataCrc = 0;
   for (const name of safetensorsOrder(tensors)) dataCrc = crc32(tensors[name]!.data, dataCrc);
@@ -212,16 +221,32 @@ export async function save(obj: unknown, path: string): Promise<void> {
   await writeFileAtomic(path, bytes, 'save');
 }
 
-/** Decodes checkpoint bytes written by `saveBytes`/`save`. */
+/** Decodes checkpoint bytes written by `saveBytes`/`save`, or the bytes of a PyTorch `.pt` file (as `load`). */
 export async function loadBytes<T = unknown>(input: Uint8Array | ArrayBuffer, options: LoadCheckpointOptions = {}): Promise<T> {
   const bytes = await readInput(input, 'loadBytes');
-  return decode<T>(bytes, options);
+  return decodeAny<T>(bytes, options, 'loadBytes');
 }
 
-/** `torch.load(path)` for files written by `save`. */
+/**
+ * `torch.load(path)`: reads a checkpoint written by `save`, or a file written by PyTorch's
+ * `torch.save` (a `.pt`/`.pth` zip archive), which is read by `loadPtObject` — as
+ * `torch.load(path, weights_only=True)`: tensors, dicts, lists and plain values only.
+ */
 export async function load<T = unknown>(path: string, options: LoadCheckpointOptions = {}): Promise<T> {
   if (typeof path !== 'string') throw new TypeError('load: expected a file path (use loadBytes for bytes)');
   const bytes = await readInput(path, 'load');
+  return decodeAny<T>(bytes, options, 'load');
+}
+
+/** Dispatches on the file's magic, as `torch.load` does between its formats. */
+async function decodeAny<T>(bytes: Uint8Array, options: LoadCheckpointOptions, what: string): Promise<T> {
+  if (looksLikeZip(bytes)) return (await loadPtObject(bytes, options)) as T;
+  if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5) {
+    throw fail(
+      `${what}: this is a pickle — PyTorch's legacy torch.save format (PyTorch < 1.6 or _use_new_zipfile_serialization=False) — ` +
+        'which cannot be read safely; re-save it with a current torch.save, then load it with load or io.loadPtObject',
+    );
+  }
   return decode<T>(bytes, options);
 }
 
@@ -230,7 +255,9 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
   try {
     header = parseSafetensorsHeader(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsError) throw fail(`not a readable checkpoint (${e.message})`);
+    if (e instanceof SafetensorsError) {
+      throw fail(`not a readable checkpoint: expected a file written by save() or by PyTorch's torch.save (${e.message})`);
+    }
     throw e;
   }
   const meta = header.metadata;
@@ -271,10 +298,15 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
   };
 
   const revive = (v: unknown, path: string, depth: number): unknown => {
-    if (depth > 10_000) throw fail(`structure nested too deeply at ${path}`);
+    if (depth > MAX_NESTING) throw fail(`structure nested deeper than ${MAX_NESTING} at ${path || 'the top level'}`);
     if (v === null || typeof v !== 'object') return v;
     const where = path || 'the top level';
-    if (Array.isArray(v)) return v.map((x, i) => revive(x, `${path}[${i}]`, depth + 1));
+    if (Array.isArray(v)) {
+      // a loop, not map(): one stack frame per level
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) out.push(revive(v[i], `${path}[${i}]`, depth + 1));
+      return out;
+    }
     const o = v as Record<string, unknown>;
     if (!Object.prototype.hasOwnProperty.call(o, TAG)) {
       const out: Record<string, unknown> = {};
@@ -326,11 +358,12 @@ function decode<T>(bytes: Uint8Array, options: LoadCheckpointOptions): T {
       case 'map': {
         if (!Array.isArray(o.entries)) throw fail(`bad map placeholder at ${where}`);
         const m = new Map<unknown, unknown>();
-        o.entries.forEach((kv: unknown, i: number) => {
+        for (let i = 0; i < o.entries.length; i++) {
+          const kv: unknown = o.entries[i];
           if (!Array.isArray(kv) || kv.length !== 2) throw fail(`bad map entry ${i} at ${where}`);
           const k = revive(kv[0], `${path}<key ${i}>`, depth + 1);
           m.set(k, revive(kv[1], pathJoin(path, typeof k === 'string' || typeof k === 'number' ? String(k) : `${i}`), depth + 1));
-        });
+        }
         return m;
       }
       case 'object': {

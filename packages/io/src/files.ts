@@ -40,12 +40,55 @@ function describe(x: unknown): string {
 }
 
 /**
+ * Removes `path.tmp-<pid>-<random>` files that earlier saves to `path` left behind when they were
+ * killed: those of a process that is no longer running, and those with this process's pid (a
+ * reused pid, as in containers) last written before this process started. Temps of live processes
+ * and of this process's own saves (other threads included) are kept, as is any other file.
+ */
+async function removeStaleTemps(f: FsPromises, path: string): Promise<void> {
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  const dir = slash >= 0 ? path.slice(0, slash + 1) : '';
+  const prefix = `${path.slice(slash + 1)}.tmp-`;
+  let names: string[];
+  try {
+    names = await f.readdir(dir || '.');
+  } catch {
+    return; // the write reports a missing directory
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-z]*$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const tmp = dir + name;
+    const pid = Number(m[1]);
+    try {
+      // process.uptime() is the process's, also in a worker thread (performance.timeOrigin is the thread's).
+      const stale = pid === process.pid ? (await f.stat(tmp)).mtimeMs < Date.now() - process.uptime() * 1000 : !processAlive(pid);
+      if (stale) await f.rm(tmp, { force: true });
+    } catch {
+      // gone meanwhile, or not ours to remove: best effort
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but belongs to someone else.
+    return (e as { code?: string }).code !== 'ESRCH';
+  }
+}
+
+/**
  * Writes `bytes` to `path` atomically: into `path.tmp-<pid>-<random>` in the same directory,
  * flushed with fsync, then renamed over `path` (a reader sees the old file or the new one, never
- * a partial one). The temporary file is removed if anything fails.
+ * a partial one). The temporary file is removed if anything fails, and temporary files that
+ * killed saves to the same path left behind are removed first.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, what: string): Promise<void> {
   const f = await fs(what);
+  await removeStaleTemps(f, path);
   const rand = Math.random().toString(36).slice(2, 10);
   const tmp = `${path}.tmp-${process.pid}-${rand}`;
   let handle: Awaited<ReturnType<FsPromises['open']>> | null = null;

@@ -267,7 +267,7 @@ describe('loadPt: crafted archives', () => {
     ['a view past the end of its storage', () => ptFile(tensorPickle(4, 2, [2, 2], [2, 1]), f32(1, 2, 3, 4)), /tensor 't' \(offset 2, size \[2, 2\], stride \[2, 1\]\) reaches element 5 of a storage of 4 elements/],
     ['a storage shorter than its declared size', () => ptFile(tensorPickle(8, 0, [8], [1]), f32(1, 2)), /storage '0' holds 8 bytes but 8 elements of FloatStorage need 32/],
     ['a huge size', () => ptFile(tensorPickle(1, 0, [65536, 65536, 65536], [0, 0, 0]), f32(1)), /too large/],
-    ['a huge stride-0 expansion', () => ptFile(tensorPickle(1, 0, [1 << 15, 1 << 15], [0, 0]), f32(1)), /expands a storage of 1 elements to 1073741824; refused/],
+    ['a huge stride-0 expansion', () => ptFile(tensorPickle(1, 0, [1 << 15, 1 << 15], [0, 0]), f32(1)), /4294967296 bytes in memory, more than maxMaterializedBytes .* 't' of size \[32768, 32768\]/],
     ['sizes and strides of different lengths', () => ptFile(tensorPickle(4, 0, [2, 2], [1]), f32(1, 2, 3, 4)), /2 sizes but 1 strides/],
     ['a storage type outside the allow-list', () => ptFile(tensorPickle(1, 0, [1], [1], 'ComplexFloatStorage'), f32(1, 0)), /Unsupported global: GLOBAL torch\.ComplexFloatStorage/],
     ['a big-endian file', () => ptFile(tensorPickle(1, 0, [1], [1]), f32(1), { 'archive/byteorder': ascii('big') }), /byte order is 'big'/],
@@ -316,5 +316,92 @@ describe('zip: deflate without node:zlib (the browser path)', () => {
     expect(out).toEqual(payload);
     await expect(inflateRawWeb(new Uint8Array(deflateRawSync(payload)), 100, 'x', fail)).rejects.toThrow(/inflates past its declared 100 bytes/);
     await expect(inflateRawWeb(new Uint8Array([0xff, 0xff, 0xff]), 10, 'x', fail)).rejects.toThrow(PickleError);
+  });
+});
+
+describe('loadPtObject: shared and recursive references (torch.save files)', () => {
+  it('loads a = [a, a] nested 24 deep once per object, keeping the sharing', async () => {
+    // 2**24 paths lead to the innermost list; converting per reference would never finish.
+    let v = (await loadPtObject(join(DATA, 'dag24.pt'))) as unknown[];
+    for (let level = 24; level > 0; level--) {
+      expect(v, `level ${level}`).toHaveLength(2);
+      expect(v[0], `level ${level}`).toBe(v[1]);
+      v = v[0] as unknown[];
+    }
+    expect(v).toEqual([]);
+  });
+
+  it('keeps a list that holds itself, as torch.load does', async () => {
+    const c = (await loadPtObject(join(DATA, 'cycle.pt'))) as [Tensor, unknown];
+    expect(c[1]).toBe(c);
+    expect(Array.from(await c[0].data())).toEqual([1, 2]);
+    c[0].dispose();
+  });
+
+  it('loads a deeper hand-made DAG (500 levels) and a shared tensor once', async () => {
+    // level i: [prev, prev, t], memoised; the tensor t is shared by every level.
+    const depth = 500;
+    const put = (i: number): number[] => [0x72, i & 0xff, (i >>> 8) & 0xff, 0, 0];
+    const get = (i: number): number[] => [0x6a, i & 0xff, (i >>> 8) & 0xff, 0, 0];
+    const t = tensorPickle(2, 0, [2], [1]);
+    // tensorPickle builds {'t': tensor}; reuse its body (between the dict and SETITEMS) as an item.
+    const head = ascii([0x80, 2]);
+    const parts: number[][] = [Array.from(head)];
+    parts.push(Array.from(t.subarray(2, t.length - 1)), put(1), [0x30]); // the dict {'t': tensor} as memo 1
+    parts.push([0x5d], put(2), [0x30]); // level 0: []
+    for (let i = 1; i <= depth; i++) parts.push([0x5d], put(i + 2), [0x28], get(i + 1), get(i + 1), get(1), [0x65, 0x30]);
+    parts.push(get(depth + 2), [0x2e]);
+    const file = ptFile(new Uint8Array(parts.flat()), f32(1, 2));
+    let v = (await loadPtObject(file)) as unknown[];
+    const shared = v[2];
+    for (let level = depth; level > 0; level--) {
+      expect(v[0]).toBe(v[1]);
+      expect(v[2]).toBe(shared);
+      v = v[0] as unknown[];
+    }
+    expect(v).toEqual([]);
+    const tensorOf = (shared as { t: Tensor }).t;
+    expect(Array.from(await tensorOf.data())).toEqual([1, 2]);
+    tensorOf.dispose();
+  });
+});
+
+describe('loadPt / loadPtObject: maxMaterializedBytes', () => {
+  it('refuses 8 KB of stride-0 expansions that would take 6.7 GB, before allocating, naming the option', async () => {
+    const file = read('expand-bomb.pt');
+    expect(file.length).toBeLessThan(10_000);
+    const before = memoryStats().liveTensors;
+    for (const load of [loadPt, loadPtObject]) {
+      const e = await rejection(load(file));
+      expect(e).toBeInstanceOf(PickleError);
+      expect(e.message).toMatch(/would take 6710886400 bytes in memory, more than maxMaterializedBytes \(268435456;/);
+      expect(e.message).toMatch(/'x0' of size \[16777216\], takes 67108864 bytes from a storage of 1 elements/);
+    }
+    expect(memoryStats().liveTensors).toBe(before);
+  });
+
+  it('counts shared views of one storage once per view, over the whole file', async () => {
+    const pkl = (n: number): Uint8Array => {
+      const one = tensorPickle(1, 0, [1 << 16], [0]);
+      const body = Array.from(one.subarray(4, one.length - 2)); // 't', _rebuild_tensor_v2(...), without the dict and SETITEMS
+      const parts: number[][] = [[0x80, 2, 0x7d, 0x28]];
+      for (let i = 0; i < n; i++) parts.push(Array.from(ascii(...str(`x${i}`))), body.slice(Array.from(ascii(...str('t'))).length));
+      parts.push([0x75, 0x2e]);
+      return new Uint8Array(parts.flat());
+    };
+    const limit = 3 * 4 * (1 << 16);
+    await expect(loadPt(ptFile(pkl(4), f32(7)), { maxMaterializedBytes: limit })).rejects.toThrow(/would take 1048576 bytes in memory, more than maxMaterializedBytes \(786432;/);
+    const sd = await loadPt(ptFile(pkl(3), f32(7)), { maxMaterializedBytes: limit });
+    expect(Object.keys(sd)).toEqual(['x0', 'x1', 'x2']);
+    expect((await sd.x2!.data())[12345]).toBe(7);
+    disposeAll(sd);
+  });
+
+  it('loads the expansion the default allows, and refuses a bad option value', async () => {
+    const sd = await loadPt(ptFile(tensorPickle(1, 0, [1000, 1000], [0, 0]), f32(3)));
+    expect(sd.t!.shape).toEqual([1000, 1000]);
+    disposeAll(sd);
+    await expect(loadPt(ptFile(tensorPickle(1, 0, [4], [0]), f32(3)), { maxMaterializedBytes: 15 })).rejects.toThrow(/16 bytes in memory, more than maxMaterializedBytes \(15;/);
+    await expect(loadPt(ptFile(tensorPickle(1, 0, [4], [0]), f32(3)), { maxMaterializedBytes: NaN })).rejects.toThrow(/maxMaterializedBytes must be a non-negative number/);
   });
 });

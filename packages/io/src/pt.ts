@@ -4,7 +4,7 @@
  * The pickle is read by the restricted unpickler (`pickle.ts`), so a file naming any global other
  * than tensors, OrderedDict and plain containers is refused, as `torch.load(weights_only=True)` does.
  */
-import { tensor, type DeviceName, type Tensor } from '@torchlet/tensor';
+import { ValueError, tensor, type DeviceName, type Tensor } from '@torchlet/tensor';
 import { FILE_DTYPES, decodeElements, loadedDType } from './elements.js';
 import { PickleError } from './errors.js';
 import { defineEntry, readInput } from './files.js';
@@ -14,12 +14,30 @@ import { looksLikeZip, readZipDirectory, readZipEntry, type ZipEntry } from './z
 export interface LoadPtOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `map_location`. */
   device?: DeviceName;
+  /**
+   * Most bytes of tensor data that loading the file may create, summed over its tensors (each
+   * counted as elements × the stored element size). Default: twice the file's size, and at least
+   * 256 MiB. A file's tensors can ask for more than the file stores — a stride-0 expansion of a
+   * one-element storage, many views of one storage — so a few KB could otherwise claim gigabytes;
+   * the whole file is checked before anything is allocated. Raise it (or pass `Infinity`) for a
+   * trusted file that needs more.
+   */
+  maxMaterializedBytes?: number;
 }
 
 const fail = (message: string): PickleError => new PickleError(message);
 
-/** Largest tensor (in elements) that a file may ask for beyond the size of its storage (stride-0 expansions). */
-const MAX_EXPANDED_NUMEL = 1 << 24;
+/** The floor of the default `maxMaterializedBytes`. */
+const MIN_DEFAULT_MATERIALIZED = 256 * 2 ** 20;
+
+function materializeLimit(options: LoadPtOptions, fileBytes: number, what: string): number {
+  const limit = options.maxMaterializedBytes;
+  if (limit === undefined) return Math.max(2 * fileBytes, MIN_DEFAULT_MATERIALIZED);
+  if (typeof limit !== 'number' || Number.isNaN(limit) || limit < 0) {
+    throw new ValueError(`${what}: maxMaterializedBytes must be a non-negative number (or Infinity), got ${String(limit)}`);
+  }
+  return limit;
+}
 
 interface Archive {
   bytes: Uint8Array;
@@ -92,23 +110,15 @@ async function storageData(archive: Archive, ref: StorageRef): Promise<Uint8Arra
   return data;
 }
 
-/** Copies a (possibly strided) tensor view out of its storage and decodes it. */
-async function materialize(archive: Archive, rec: TensorRecord, name: string, device: DeviceName): Promise<Tensor> {
+/** Checks a tensor view against its storage; returns the bytes that materialising it takes. */
+function viewBytes(rec: TensorRecord, name: string): number {
   const { storage, offset, size, stride } = rec;
   if (size.length !== stride.length) throw fail(`loadPt: tensor '${name}' has ${size.length} sizes but ${stride.length} strides`);
-  const dtype = loadedDType(storage.dtype);
-  if (!dtype) throw fail(`loadPt: tensor '${name}' has unsupported dtype ${storage.dtype}`);
+  if (!loadedDType(storage.dtype)) throw fail(`loadPt: tensor '${name}' has unsupported dtype ${storage.dtype}`);
   let numel = 1;
   for (const s of size) numel *= s;
   if (!Number.isSafeInteger(numel) || numel > 0x7fffffff) throw fail(`loadPt: tensor '${name}' of size [${size.join(', ')}] is too large`);
-  if (numel > storage.numel && numel > MAX_EXPANDED_NUMEL) {
-    throw fail(`loadPt: tensor '${name}' of size [${size.join(', ')}] expands a storage of ${storage.numel} elements to ${numel}; refused`);
-  }
-  const es = FILE_DTYPES[storage.dtype].bytes;
-  let raw: Uint8Array;
-  if (numel === 0) {
-    raw = new Uint8Array(0);
-  } else {
+  if (numel > 0) {
     let last = offset;
     for (let d = 0; d < size.length; d++) last += (size[d]! - 1) * stride[d]!;
     if (last >= storage.numel) {
@@ -116,11 +126,49 @@ async function materialize(archive: Archive, rec: TensorRecord, name: string, de
         `loadPt: tensor '${name}' (offset ${offset}, size [${size.join(', ')}], stride [${stride.join(', ')}]) reaches element ${last} of a storage of ${storage.numel} elements`,
       );
     }
+  }
+  return numel * FILE_DTYPES[storage.dtype].bytes;
+}
+
+/**
+ * Validates every tensor that will be materialised and refuses the file, before any allocation,
+ * when their bytes together exceed `limit`.
+ */
+function checkMaterialized(tensors: Iterable<[TensorRecord, string]>, limit: number, fileBytes: number, what: string): void {
+  let total = 0;
+  let largest: { name: string; bytes: number; rec: TensorRecord } | null = null;
+  for (const [rec, name] of tensors) {
+    const bytes = viewBytes(rec, name);
+    total += bytes;
+    if (!largest || bytes > largest.bytes) largest = { name, bytes, rec };
+  }
+  if (total > limit && largest) {
+    const { name, bytes, rec } = largest;
+    throw fail(
+      `${what}: the file's tensors would take ${total} bytes in memory, more than maxMaterializedBytes (${limit}; ` +
+        `by default twice the file's ${fileBytes} bytes, at least ${MIN_DEFAULT_MATERIALIZED}). The largest, '${name}' of size ` +
+        `[${rec.size.join(', ')}], takes ${bytes} bytes from a storage of ${rec.storage.numel} elements (stride-0 expansions and ` +
+        'overlapping views ask for more than the file stores); pass a larger { maxMaterializedBytes } to load a trusted file',
+    );
+  }
+}
+
+/** Copies a (possibly strided) tensor view out of its storage and decodes it. */
+async function materialize(archive: Archive, rec: TensorRecord, name: string, device: DeviceName): Promise<Tensor> {
+  const { storage, offset, size, stride } = rec;
+  const nbytes = viewBytes(rec, name);
+  const dtype = loadedDType(storage.dtype)!;
+  const es = FILE_DTYPES[storage.dtype].bytes;
+  const numel = nbytes / es;
+  let raw: Uint8Array;
+  if (numel === 0) {
+    raw = new Uint8Array(0);
+  } else {
     const src = await storageData(archive, storage);
     if (isContiguous(size, stride)) {
       raw = src.slice(offset * es, (offset + numel) * es);
     } else {
-      raw = new Uint8Array(numel * es);
+      raw = new Uint8Array(nbytes);
       gather(src, raw, es, offset, size, stride);
     }
   }
@@ -178,9 +226,11 @@ export async function loadPt(input: Uint8Array | ArrayBuffer | string, options: 
       throw fail(`loadPt: state dict entry '${k}' is a ${typeName(v)}, not a tensor; use loadPtObject to read nested objects`);
     }
   }
+  const records = value as Map<string, TensorRecord>;
+  checkMaterialized([...records].map(([k, v]) => [v, k]), materializeLimit(options, bytes.length, 'loadPt'), bytes.length, 'loadPt');
   const out: Record<string, Tensor> = {};
   try {
-    for (const [k, v] of value as Map<string, TensorRecord>) defineEntry(out, k, await materialize(archive, v, k, options.device ?? 'cpu'));
+    for (const [k, v] of records) defineEntry(out, k, await materialize(archive, v, k, options.device ?? 'cpu'));
   } catch (err) {
     for (const t of Object.values(out)) t.dispose();
     throw err;
@@ -188,17 +238,48 @@ export async function loadPt(input: Uint8Array | ArrayBuffer | string, options: 
   return out;
 }
 
+/** The distinct tensors reachable from `value`, each with the path `loadPtObject` names it by. */
+function reachableTensors(value: unknown): Map<TensorRecord, string> {
+  const found = new Map<TensorRecord, string>();
+  const seen = new Set<object>();
+  const visit = (v: unknown, path: string, depth: number): void => {
+    // Deeper nesting is refused by the conversion that follows.
+    if (depth > MAX_DEPTH || v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof TensorRecord) found.set(v, path || 'the top level');
+    else if (Array.isArray(v) || v instanceof PyTuple) (Array.isArray(v) ? v : v.items).forEach((x, i) => visit(x, `${path}[${i}]`, depth + 1));
+    else if (v instanceof Set) for (const x of v) visit(x, `${path}{}`, depth + 1);
+    else if (v instanceof Map) {
+      const allStrings = [...v.keys()].every((k) => typeof k === 'string');
+      for (const [k, x] of v) {
+        if (allStrings) visit(x, path ? `${path}.${k as string}` : (k as string), depth + 1);
+        else {
+          visit(k, `${path}<key>`, depth + 1);
+          visit(x, `${path}[${String(k)}]`, depth + 1);
+        }
+      }
+    }
+  };
+  visit(value, '', 0);
+  return found;
+}
+
 /**
  * Reads any object that `torch.load(path, weights_only=True)` would accept, as plain JavaScript:
  * dicts with string keys → objects (other keys → `Map`), lists and tuples → arrays, sets → `Set`,
- * ints beyond 2^53 → `bigint`, bytes → `Uint8Array`, tensors → `Tensor`.
+ * ints beyond 2^53 → `bigint`, bytes → `Uint8Array`, tensors → `Tensor`. An object the file
+ * references several times (or from inside itself) loads once and is shared, as in Python.
  */
 export async function loadPtObject(input: Uint8Array | ArrayBuffer | string, options: LoadPtOptions = {}): Promise<unknown> {
   const bytes = await readInput(input, 'loadPtObject');
+  const limit = materializeLimit(options, bytes.length, 'loadPtObject');
   const { archive, value } = await openArchive(bytes);
+  checkMaterialized(reachableTensors(value), limit, bytes.length, 'loadPtObject');
   const created: Tensor[] = [];
-  const seen = new Map<TensorRecord, Tensor>();
-  const visiting = new Set<unknown>();
+  // Each pickled object converts once and every reference gets that same result, as pickle's memo
+  // shares it: a DAG of shared lists stays linear in size (converting per reference is exponential),
+  // and a list that holds itself is registered before its items are converted.
+  const converted = new Map<object, unknown>();
   const device = options.device ?? 'cpu';
 
   const convert = async (v: unknown, path: string, depth: number): Promise<unknown> => {
@@ -206,46 +287,41 @@ export async function loadPtObject(input: Uint8Array | ArrayBuffer | string, opt
     if (depth > MAX_DEPTH) throw fail(`loadPtObject: nesting deeper than ${MAX_DEPTH} at ${where}`);
     if (v === null || typeof v !== 'object') return v;
     if (v instanceof Uint8Array) return v;
+    if (converted.has(v)) return converted.get(v);
     if (v instanceof TensorRecord) {
-      let t = seen.get(v);
-      if (!t) {
-        t = await materialize(archive, v, where, device);
-        created.push(t);
-        seen.set(v, t);
-      }
+      const t = await materialize(archive, v, where, device);
+      created.push(t);
+      converted.set(v, t);
       return t;
     }
     if (v instanceof PyGlobal) throw fail(`loadPtObject: ${where} holds the global ${v.qualified}, which cannot be loaded as data`);
     if (v instanceof StorageRef) throw fail(`loadPtObject: ${where} holds a bare storage, which is not supported`);
-    if (visiting.has(v)) throw fail(`loadPtObject: ${where} refers back to itself (recursive structures are not supported)`);
-    visiting.add(v);
-    try {
-      if (Array.isArray(v) || v instanceof PyTuple) {
-        const items = Array.isArray(v) ? v : v.items;
-        const out: unknown[] = [];
-        for (let i = 0; i < items.length; i++) out.push(await convert(items[i], `${path}[${i}]`, depth + 1));
-        return out;
-      }
-      if (v instanceof Set) {
-        const out = new Set<unknown>();
-        for (const x of v) out.add(await convert(x, `${path}{}`, depth + 1));
-        return out;
-      }
-      if (v instanceof Map) {
-        const allStrings = [...v.keys()].every((k) => typeof k === 'string');
-        if (allStrings) {
-          const out: Record<string, unknown> = {};
-          for (const [k, x] of v) defineEntry(out, k as string, await convert(x, path ? `${path}.${k as string}` : (k as string), depth + 1));
-          return out;
-        }
-        const out = new Map<unknown, unknown>();
-        for (const [k, x] of v) out.set(await convert(k, `${path}<key>`, depth + 1), await convert(x, `${path}[${String(k)}]`, depth + 1));
-        return out;
-      }
-      throw fail(`loadPtObject: ${where} holds an unsupported ${typeName(v)}`);
-    } finally {
-      visiting.delete(v);
+    if (Array.isArray(v) || v instanceof PyTuple) {
+      const items = Array.isArray(v) ? v : v.items;
+      const out: unknown[] = [];
+      converted.set(v, out);
+      for (let i = 0; i < items.length; i++) out.push(await convert(items[i], `${path}[${i}]`, depth + 1));
+      return out;
     }
+    if (v instanceof Set) {
+      const out = new Set<unknown>();
+      converted.set(v, out);
+      for (const x of v) out.add(await convert(x, `${path}{}`, depth + 1));
+      return out;
+    }
+    if (v instanceof Map) {
+      if ([...v.keys()].every((k) => typeof k === 'string')) {
+        const out: Record<string, unknown> = {};
+        converted.set(v, out);
+        for (const [k, x] of v) defineEntry(out, k as string, await convert(x, path ? `${path}.${k as string}` : (k as string), depth + 1));
+        return out;
+      }
+      const out = new Map<unknown, unknown>();
+      converted.set(v, out);
+      for (const [k, x] of v) out.set(await convert(k, `${path}<key>`, depth + 1), await convert(x, `${path}[${String(k)}]`, depth + 1));
+      return out;
+    }
+    throw fail(`loadPtObject: ${where} holds an unsupported ${typeName(v)}`);
   };
 
   try {

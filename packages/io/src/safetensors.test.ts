@@ -145,6 +145,18 @@ describe('safetensors header validation', () => {
     ['a data buffer shorter than the tensors (truncated file)', () => craft({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, f32(3)), /truncated/],
     ['trailing bytes after the last tensor', () => craft({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, f32(2)), /trailing bytes/],
     ['a non-string metadata value', () => craft({ __metadata__: { a: 1 } }), /__metadata__ value for 'a' must be a string/],
+    [
+      'a tensor named twice (JSON.parse would keep the last silently)',
+      () => craft(null, f32(2), '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'),
+      /header has the key "w" twice \(InvalidHeaderDeserialization\)/,
+    ],
+    [
+      'a duplicate written with an escape, after a value holding braces and quotes',
+      () => craft(null, f32(1), '{"__metadata__":{"note":"{\\"w\\": [,]}"}, "w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}, "\\u0077":{"dtype":"F32","shape":[0],"data_offsets":[4,4]}}'),
+      /header has the key "w" twice/,
+    ],
+    ['a field given twice in a tensor entry', () => craft(null, f32(1), '{"w":{"dtype":"F32","shape":[1],"dtype":"F64","data_offsets":[0,4]}}'), /header entry "w" has the key "dtype" twice/],
+    ['a metadata key given twice', () => craft(null, undefined, '{"__metadata__":{"a":"1","b":["x"],"a":"2"}}'), /header entry "__metadata__" has the key "a" twice/],
     ['an overflowing shape', () => craft({ a: { dtype: 'F64', shape: [2 ** 40, 2 ** 40], data_offsets: [0, 8] } }, f32(2)), /overflows|TensorInvalidInfo/],
   ];
   for (const [what, make, message] of cases) {
@@ -156,6 +168,14 @@ describe('safetensors header validation', () => {
       expect(memoryStats().liveTensors).toBe(before);
     });
   }
+
+  it('accepts the same key in different objects', async () => {
+    const file = craft(null, f32(1), '{"__metadata__":{"w":"meta","dtype":"x"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}');
+    const { tensors, metadata } = await loadSafetensors(file);
+    expect(metadata).toEqual({ w: 'meta', dtype: 'x' });
+    expect(tensors.w!.shape).toEqual([1]);
+    disposeAll(tensors);
+  });
 
   it('refuses every truncation of a valid file', async () => {
     const file = new Uint8Array(readFileSync(join(DATA, 'pytorch-dtypes.safetensors')));

@@ -5,7 +5,7 @@
  * buffer) plus an optional `__metadata__` map of strings. Validation follows the reference
  * implementation: header-size bounds, UTF-8 and JSON validity, offsets that tile the data buffer
  * exactly (contiguous, in bounds, non-overlapping, sorted by offset), and shape × dtype size equal
- * to each tensor's byte length.
+ * to each tensor's byte length. A key given twice in one JSON object is refused too.
  */
 import { tensor, type DType, type DeviceName, type Tensor } from '@torchlet/tensor';
 import {
@@ -101,6 +101,13 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw fail('header must be a JSON object (InvalidHeaderDeserialization)');
   }
+  const dup = duplicateKey(text);
+  if (dup) {
+    throw fail(
+      `${dup.parent === null ? 'header' : `header entry ${JSON.stringify(dup.parent)}`} has the key ${JSON.stringify(dup.key)} twice ` +
+        '(InvalidHeaderDeserialization): which one is meant is ambiguous',
+    );
+  }
   const dataOffset = 8 + n;
   const dataLength = bytes.length - dataOffset;
   const metadata: Record<string, string> = {};
@@ -151,6 +158,42 @@ export function parseSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
     );
   }
   return { entries, metadata, dataOffset };
+}
+
+/**
+ * The first key that appears twice in one object of a valid JSON text (JSON.parse keeps the last
+ * silently), with the top-level key it sits under (`null` at the top level).
+ */
+function duplicateKey(text: string): { key: string; parent: string | null } | null {
+  // One entry per open object (its keys so far) or array (null).
+  const stack: (Set<string> | null)[] = [];
+  let topKey: string | null = null;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+      const keys = stack[stack.length - 1];
+      if (expectKey && keys) {
+        const key = JSON.parse(text.slice(start, i + 1)) as string;
+        if (keys.has(key)) return { key, parent: stack.length === 1 ? null : topKey };
+        keys.add(key);
+        if (stack.length === 1) topKey = key;
+        expectKey = false;
+      }
+    } else if (c === 0x7b) {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (c === 0x5b) {
+      stack.push(null);
+    } else if (c === 0x7d || c === 0x5d) {
+      stack.pop();
+    } else if (c === 0x2c) {
+      expectKey = stack[stack.length - 1] !== null;
+    }
+  }
+  return null;
 }
 
 function parseEntry(name: string, value: unknown): { name: string; dtype: FileDType; shape: number[]; s: number; e: number } {

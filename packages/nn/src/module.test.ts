@@ -295,6 +295,42 @@ describe('stateDict / loadStateDict', () => {
     bn.dispose();
   });
 
+  test('loads a 1-d tensor into a 0-d buffer as its first element, as PyTorch does, and not the reverse', () => {
+    // Checked against PyTorch 1.13's load_state_dict: BatchNorm1d.num_batches_tracked (shape [])
+    // takes tensor([5]) and tensor([5, 6, 7]) as 5; tensor([]) raises "index 0 is out of bounds";
+    // shape [1, 1] and, into a [1] parameter, a 0-d tensor are size mismatches.
+    const bn = new nn.BatchNorm1d(2);
+    const load = (src: Tensor): number => {
+      bn.loadStateDict({ ...bn.stateDict(), num_batches_tracked: src });
+      src.dispose();
+      const t = bn.getBuffer('num_batches_tracked')!;
+      expect(t.shape).toEqual([]);
+      return t.item() as number;
+    };
+    const live = torch.memoryStats().liveTensors;
+    expect(load(torch.tensor(new Int32Array([5])))).toBe(5);
+    expect(load(torch.tensor(new Int32Array([8, 6, 7])))).toBe(8);
+    expect(load(torch.tensor(new Int32Array([9]), { shape: [] }))).toBe(9);
+    expect(torch.memoryStats().liveTensors).toBe(live);
+    const empty = torch.tensor(new Int32Array(0));
+    expect(() => bn.loadStateDict({ ...bn.stateDict(), num_batches_tracked: empty })).toThrow(
+      /While copying the parameter named "num_batches_tracked", .*index 0 is out of bounds for dimension 0 with size 0/,
+    );
+    const twoD = torch.tensor(new Int32Array([5]), { shape: [1, 1] });
+    expect(() => bn.loadStateDict({ ...bn.stateDict(), num_batches_tracked: twoD })).toThrow(
+      'size mismatch for num_batches_tracked: copying a param with shape [1, 1] from checkpoint, the shape in current model is [].',
+    );
+    expect(bn.getBuffer('num_batches_tracked')!.item()).toBe(9);
+    const lin = new nn.Linear(2, 1);
+    const scalar = torch.tensor(3);
+    expect(() => lin.loadStateDict({ ...lin.stateDict(), bias: scalar })).toThrow(
+      'size mismatch for bias: copying a param with shape [] from checkpoint, the shape in current model is [1].',
+    );
+    for (const t of [empty, twoD, scalar]) t.dispose();
+    bn.dispose();
+    lin.dispose();
+  });
+
   test('non-persistent buffers stay out of the state dict', () => {
     const net = new Net();
     expect('cache' in net.stateDict()).toBe(false);

@@ -29,7 +29,7 @@
  * every parameter, gradient and buffer of the module tree.
  */
 import { noGrad } from '@torchlet/autograd';
-import { RuntimeError, Tensor, ValueError, copy_, fmtShape, to as tensorTo, zero_, type DType, type DeviceName } from '@torchlet/tensor';
+import { RuntimeError, Tensor, ValueError, copy_, fmtShape, select, to as tensorTo, zero_, type DType, type DeviceName } from '@torchlet/tensor';
 import { isParameter, markParameter, type Parameter } from './parameter.js';
 import { summary as renderSummary, type SummaryInput, type SummaryOptions } from './summary.js';
 
@@ -564,7 +564,8 @@ export class Module {
     const expected = new Set(entries.map((e) => e.key));
     const missingKeys: string[] = [];
     const mismatches: string[] = [];
-    const copies: [Tensor, Tensor][] = [];
+    // [destination, source, whether the source is a view made here (disposed after the copy)]
+    const copies: [Tensor, Tensor, boolean][] = [];
     for (const e of entries) {
       const src = sd.get(e.key);
       if (src === undefined) {
@@ -575,13 +576,22 @@ export class Module {
         mismatches.push(`While copying the parameter named "${e.key}", expected torch.Tensor or Tensor-like object from checkpoint but received ${typeof src}`);
         continue;
       }
-      if (src.shape.length !== e.tensor.shape.length || src.shape.some((n, i) => n !== e.tensor.shape[i])) {
+      // PyTorch's compatibility with 0.3 files: a 1-d tensor loads into a 0-d one as its first
+      // element (`num_batches_tracked` saved as shape [1]); not the other way round.
+      const firstOf1d = e.tensor.shape.length === 0 && src.shape.length === 1;
+      if (firstOf1d && src.shape[0] === 0) {
+        mismatches.push(
+          `While copying the parameter named "${e.key}", whose dimensions in the model are [] and whose dimensions in the checkpoint are [0]: index 0 is out of bounds for dimension 0 with size 0.`,
+        );
+        continue;
+      }
+      if (!firstOf1d && (src.shape.length !== e.tensor.shape.length || src.shape.some((n, i) => n !== e.tensor.shape[i]))) {
         mismatches.push(
           `size mismatch for ${e.key}: copying a param with shape ${fmtShape(src.shape)} from checkpoint, the shape in current model is ${fmtShape(e.tensor.shape)}.`,
         );
         continue;
       }
-      copies.push([e.tensor, src]);
+      copies.push([e.tensor, src, firstOf1d]);
     }
     const unexpectedKeys = [...sd.keys()].filter((k) => !expected.has(k));
     const errors: string[] = [];
@@ -592,7 +602,18 @@ export class Module {
     errors.push(...mismatches);
     if (errors.length) throw new RuntimeError(`Error(s) in loading state_dict for ${this._getName()}:\n\t${errors.join('\n\t')}`);
     noGrad(() => {
-      for (const [dst, src] of copies) if (dst !== src) copy_(dst, src);
+      for (const [dst, src, first] of copies) {
+        if (!first) {
+          if (dst !== src) copy_(dst, src);
+          continue;
+        }
+        const x = select(src, 0, 0);
+        try {
+          copy_(dst, x);
+        } finally {
+          x.dispose();
+        }
+      }
     });
     return { missingKeys, unexpectedKeys };
   }

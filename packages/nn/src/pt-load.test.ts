@@ -64,3 +64,16 @@ test('a PyTorch state dict for a different architecture is refused with the offe
   for (const t of Object.values(sd)) t.dispose();
   other.dispose();
 });
+
+test('a PyTorch file whose num_batches_tracked has shape [1] loads into the 0-d buffer, as load_state_dict does', async () => {
+  // bn-1d-count.pt: make_misuse.py, which asserts that PyTorch loads it with num_batches_tracked 4
+  const sd = await loadPt(join(dataDir, 'bn-1d-count.pt'));
+  expect(sd.num_batches_tracked!.shape).toEqual([1]);
+  const bn = new nn.BatchNorm1d(3);
+  expect(bn.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+  expect(bn.getBuffer('num_batches_tracked')!.shape).toEqual([]);
+  expect(bn.getBuffer('num_batches_tracked')!.item()).toBe(4);
+  expect(Array.from(bn.weight!.dataSync())).toEqual([1, 2, 3]);
+  for (const t of Object.values(sd)) t.dispose();
+  bn.dispose();
+});

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as torch from './index.js';
 
@@ -33,5 +34,17 @@ describe('torchlet umbrella', () => {
     expect(last).toBeLessThan(first * 0.3);
     const acc = torch.noGrad(() => (model.call(x) as torch.Tensor).argmax(1).eq(y).float().mean().item());
     expect(acc).toBeGreaterThan(0.95);
+  });
+
+  it('torch.load reads a .pt file written by PyTorch, and a model takes its state dict', async () => {
+    // num_batches_tracked is stored with shape [1] in this file, as in older PyTorch files
+    const path = fileURLToPath(new URL('../../io/test-data/bn-1d-count.pt', import.meta.url));
+    const sd = await torch.load<Record<string, torch.Tensor>>(path);
+    const bn = new torch.nn.BatchNorm1d(3);
+    expect(bn.loadStateDict(sd)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(Array.from(bn.weight!.dataSync())).toEqual([1, 2, 3]);
+    expect(bn.getBuffer('num_batches_tracked')!.item()).toBe(4);
+    for (const t of Object.values(sd)) t.dispose();
+    bn.dispose();
   });
 });

@@ -6,7 +6,7 @@
  */
 import { ValueError } from '@torchlet/tensor';
 import { DataFormatError } from './errors.js';
-import { textChunks, type ChunkOptions, type TextSource } from './source.js';
+import { BomStripper, rawTextChunks, type ChunkOptions, type TextSource } from './source.js';
 
 export interface CsvParserOptions {
   /** Field separator, one character (default `,`). */
@@ -45,7 +45,8 @@ function oneChar(value: string | null | undefined, name: string, fallback: strin
 
 /**
  * The incremental parser: `push(chunk)` returns the records a chunk completes, `end()` the
- * last one. Runs anywhere (strings in, arrays out).
+ * last one. A byte-order mark (U+FEFF) at the start of the text is dropped, so the first
+ * column's name does not carry it. Runs anywhere (strings in, arrays out).
  */
 export class CsvParser {
   readonly #delim: number;
@@ -60,6 +61,7 @@ export class CsvParser {
   #recordHasChars = false;
   #pendingCR = false;
   #error: string | undefined;
+  readonly #bom = new BomStripper();
 
   constructor(options: CsvParserOptions = {}) {
     this.#delim = oneChar(options.delimiter, 'delimiter', ',');
@@ -88,7 +90,7 @@ export class CsvParser {
 
   push(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
-    const s = chunk;
+    const s = this.#bom.strip(chunk);
     const n = s.length;
     const D = this.#delim;
     const Q = this.#quote;
@@ -250,6 +252,26 @@ function castNumeric(v: string): CsvValue {
   return v;
 }
 
+/**
+ * pandas' renaming of duplicate column names: the second `a` becomes `a.1`, the third `a.2`, and
+ * a generated name that is itself taken gets its own suffix (`a, a.1, a` → `a, a.1, a.1.1`), so no
+ * two columns share a name and none is overwritten.
+ */
+function dedupNames(fields: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  return fields.map((name) => {
+    let col = name;
+    let count = counts.get(col) ?? 0;
+    while (count > 0) {
+      counts.set(col, count + 1);
+      col = `${col}.${count}`;
+      count = counts.get(col) ?? 0;
+    }
+    counts.set(col, count + 1);
+    return col;
+  });
+}
+
 /** Turns raw records into rows: header, field counts, casting, bad-line policy. */
 class RowShaper {
   readonly #reader: string;
@@ -264,6 +286,9 @@ class RowShaper {
     this.#headerPending = (options.header ?? true) && !options.columns;
     this.#names = options.columns ? [...options.columns] : null;
     this.#expected = this.#names ? this.#names.length : null;
+    // as pandas' `names`: a repeated name would make one column overwrite another
+    const dup = this.#names?.find((n, i) => this.#names!.indexOf(n) !== i);
+    if (dup !== undefined) throw new ValueError(`${reader}: duplicate names are not allowed in columns (${JSON.stringify(dup)})`);
   }
 
   #bad(rec: CsvRecord, detail: string): undefined {
@@ -278,12 +303,7 @@ class RowShaper {
     if (rec.error !== undefined) return this.#bad(rec, rec.error);
     if (this.#headerPending) {
       this.#headerPending = false;
-      const seen = new Map<string, number>();
-      this.#names = rec.fields.map((name) => {
-        const k = seen.get(name) ?? 0;
-        seen.set(name, k + 1);
-        return k === 0 ? name : `${name}.${k}`; // pandas' mangling of duplicate names
-      });
+      this.#names = dedupNames(rec.fields);
       this.#expected = this.#names.length;
       return undefined;
     }
@@ -297,7 +317,10 @@ class RowShaper {
       cast === true ? (v: string) => castNumeric(v) : typeof cast === 'function' ? (v: string, col: string | number) => cast(v, col) : null;
     if (names) {
       const row: Record<string, unknown> = {};
-      for (let k = 0; k < names.length; k++) row[names[k]!] = conv ? conv(rec.fields[k]!, names[k]!) : rec.fields[k]!;
+      for (let k = 0; k < names.length; k++) {
+        // defineProperty: a column named "__proto__" must be an own property, not the prototype
+        Object.defineProperty(row, names[k]!, { value: conv ? conv(rec.fields[k]!, names[k]!) : rec.fields[k]!, enumerable: true, writable: true, configurable: true });
+      }
       return row;
     }
     return conv ? rec.fields.map((v, k) => conv(v, k)) : rec.fields;
@@ -349,7 +372,7 @@ export async function* readCsv<O extends CsvOptions & ChunkOptions = CsvOptions>
   const opts: CsvOptions & ChunkOptions = options ?? {};
   const parser = new CsvParser(opts);
   const shaper = new RowShaper('readCsv', opts);
-  for await (const chunk of textChunks(source, opts)) {
+  for await (const chunk of rawTextChunks(source, opts)) {
     for (const rec of parser.push(chunk)) {
       const row = shaper.accept(rec);
       if (row !== undefined) yield row as Row<O>;

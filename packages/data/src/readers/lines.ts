@@ -1,17 +1,19 @@
 /** Plain text lines: an incremental splitter (`\n`, `\r\n`, `\r`) and `readLines`. */
-import { textChunks, type ChunkOptions, type TextSource } from './source.js';
+import { BomStripper, rawTextChunks, type ChunkOptions, type TextSource } from './source.js';
 
 /**
  * Splits text given in chunks into lines (without their terminators). `push` returns the
  * lines completed by a chunk; `end` returns the last line if the text did not end with a
- * newline. Works in browsers (strings only).
+ * newline. A byte-order mark (U+FEFF) at the start of the text is dropped. Works in browsers
+ * (strings only).
  */
 export class LineSplitter {
   #rest = '';
   #pendingCR = false;
+  readonly #bom = new BomStripper();
 
   push(chunk: string): string[] {
-    let text = chunk;
+    let text = this.#bom.strip(chunk);
     if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
     this.#pendingCR = false;
     const lines: string[] = [];
@@ -42,7 +44,7 @@ export class LineSplitter {
   }
 }
 
-/** All lines of a string (no trailing empty line for a final newline). */
+/** All lines of a string (no trailing empty line for a final newline; a leading BOM dropped). */
 export function splitLines(text: string): string[] {
   const s = new LineSplitter();
   return [...s.push(text), ...s.end()];
@@ -62,7 +64,7 @@ export interface ReadLinesOptions extends ChunkOptions {
  */
 export async function* readLines(source: TextSource, options: ReadLinesOptions = {}): AsyncGenerator<string> {
   const splitter = new LineSplitter();
-  for await (const chunk of textChunks(source, options)) {
+  for await (const chunk of rawTextChunks(source, options)) {
     for (const line of splitter.push(chunk)) if (!options.skipEmpty || line.length > 0) yield line;
   }
   for (const line of splitter.end()) if (!options.skipEmpty || line.length > 0) yield line;
@@ -72,6 +74,6 @@ export async function* readLines(source: TextSource, options: ReadLinesOptions =
 export async function* readNumberedLines(source: TextSource, options: ChunkOptions = {}): AsyncGenerator<[number, string]> {
   const splitter = new LineSplitter();
   let n = 0;
-  for await (const chunk of textChunks(source, options)) for (const line of splitter.push(chunk)) yield [++n, line];
+  for await (const chunk of rawTextChunks(source, options)) for (const line of splitter.push(chunk)) yield [++n, line];
   for (const line of splitter.end()) yield [++n, line];
 }

@@ -41,22 +41,40 @@ export interface ChunkOptions {
   highWaterMark?: number;
 }
 
-/** The source's text, chunk by chunk, decoded as UTF-8. */
-export async function* textChunks(source: TextSource, options: ChunkOptions = {}): AsyncGenerator<string> {
+/**
+ * The source's text, chunk by chunk, decoded as UTF-8, keeping a leading BOM: the readers'
+ * parsers drop it themselves, so it is dropped once.
+ */
+export async function* rawTextChunks(source: TextSource, options: ChunkOptions = {}): AsyncGenerator<string> {
   let raw: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
   if (typeof source === 'string' || source instanceof URL) raw = fromFile(source, options.highWaterMark ?? 65536);
   else if (typeof (source as ReadableStream).getReader === 'function') raw = fromReadableStream(source as ReadableStream<Uint8Array | string>);
   else raw = source as AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
-  const decoder = new TextDecoder('utf-8');
-  let first = true;
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   for await (const chunk of raw) {
-    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     if (text.length > 0) yield text;
   }
   const tail = decoder.decode();
   if (tail.length > 0) yield tail;
+}
+
+/** Drops one leading BOM (U+FEFF) from text given in chunks. */
+export class BomStripper {
+  #first = true;
+
+  strip(chunk: string): string {
+    if (!this.#first || chunk.length === 0) return chunk;
+    this.#first = false;
+    return chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk;
+  }
+}
+
+/** The source's text, chunk by chunk, decoded as UTF-8, without a leading BOM. */
+export async function* textChunks(source: TextSource, options: ChunkOptions = {}): AsyncGenerator<string> {
+  const bom = new BomStripper();
+  for await (const chunk of rawTextChunks(source, options)) {
+    const text = bom.strip(chunk);
+    if (text.length > 0) yield text;
+  }
 }

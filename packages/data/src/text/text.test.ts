@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ValueError } from '@torchlet/tensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addWordNgrams, charNgramBuckets, fastTextHash, ngramsIterator, wordNgramBuckets } from './ngrams.js';
@@ -59,6 +60,10 @@ describe('Vocab', () => {
       const loaded = await Vocab.load(join(dir, 'vocab.json'));
       expect(loaded.getItos()).toEqual(v.getItos());
       expect(loaded.indexOf('nope')).toBe(0);
+      // a file saved by an editor that writes a byte-order mark
+      writeFileSync(join(dir, 'bom.json'), `\uFEFF${JSON.stringify(v)}`);
+      expect((await Vocab.load(join(dir, 'bom.json'))).getItos()).toEqual(v.getItos());
+      expect(() => Vocab.fromJSON('{"itos": [')).toThrow(ValueError);
     } finally {
       rmSync(dir, { recursive: true });
     }

@@ -181,8 +181,16 @@ export class Vocab {
     return { itos: [...this.#itos], defaultIndex: this.#defaultIndex };
   }
 
+  /** Builds a vocabulary from `toJSON()`'s object or its JSON text (a leading BOM is dropped). */
   static fromJSON(json: VocabJSON | string): Vocab {
-    const obj = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<VocabJSON>;
+    let obj: Partial<VocabJSON>;
+    if (typeof json === 'string') {
+      try {
+        obj = JSON.parse(json.charCodeAt(0) === 0xfeff ? json.slice(1) : json) as Partial<VocabJSON>;
+      } catch (e) {
+        throw new ValueError(`Vocab.fromJSON: not valid JSON (${(e as Error).message})`);
+      }
+    } else obj = json;
     if (!obj || !Array.isArray(obj.itos)) throw new ValueError('Vocab.fromJSON: expected { itos: string[], defaultIndex: number | null }');
     return new Vocab(obj.itos, { defaultIndex: obj.defaultIndex ?? null });
   }
