@@ -41,6 +41,7 @@ class Forecaster(nn.Module):
 
 def main(job_dir):
     job = json.load(open(os.path.join(job_dir, 'job.json')))
+    torch.set_num_threads(job['threads'])  # as many as Torchlet used
     c, z, split = job['config'], job['z'], job['split']
     W, H = c['window'], c['horizon']
     torch.manual_seed(job['seed'])

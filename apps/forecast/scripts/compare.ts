@@ -44,7 +44,7 @@ for (const cell of ['gru', 'lstm'] as Cell[]) {
       const origins = testOrigins(split, config.horizon);
       const ours = score(values, origins, await predictFrom(model, z, origins, config, scaling, 'cpu'));
       model.dispose();
-      writeFileSync(join(dir, 'job.json'), JSON.stringify({ config, z, split, values, scaling, seed, ...hyper, orders: result.orders }));
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ config, z, split, values, scaling, seed, ...hyper, orders: result.orders, threads: torch.getNumThreads() }));
       const theirs = JSON.parse(execFileSync(python, [script, dir], { encoding: 'utf8' })) as { rmse: number; mae: number; seconds: number };
       const f = (x: number, w = 6) => x.toFixed(2).padStart(w);
       console.log(`${cell.padEnd(5)} ${String(seed).padStart(4)} | ${f(ours.rmse, 13)} ${f(ours.mae)} ${f(seconds, 9)} | ${f(theirs.rmse, 12)} ${f(theirs.mae)} ${f(theirs.seconds, 9)}`);

@@ -147,7 +147,7 @@ describe.runIf(hasTorch)('parity with PyTorch (scripts/compare.py)', () => {
     const origins = testOrigins(split, 12);
     const ours = score(series.values, origins, await predictFrom(m, z, origins, config, scaling, 'cpu'));
     m.dispose();
-    writeFileSync(join(job, 'job.json'), JSON.stringify({ config, z, split, values: series.values, scaling, seed: 1, lr: 0.01, batch: 16, orders }));
+    writeFileSync(join(job, 'job.json'), JSON.stringify({ config, z, split, values: series.values, scaling, seed: 1, lr: 0.01, batch: 16, orders, threads: 1 }));
     const script = fileURLToPath(new URL('../scripts/compare.py', import.meta.url));
     const theirs = JSON.parse(execFileSync('/usr/bin/python3', [script, job], { encoding: 'utf8' })) as { rmse: number; mae: number };
     expect(Math.abs(ours.rmse - theirs.rmse)).toBeLessThan(1e-3 * theirs.rmse);

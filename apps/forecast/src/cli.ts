@@ -219,7 +219,7 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
     out(`plot written to ${v.plot}`);
   }
   if (v.output !== undefined) {
-    await saveModel(v.output, model.to('cpu'), { config, scaling, ...(s.season ? { season: s.season } : {}), series: series.name });
+    await saveModel(v.output, model, { config, scaling, ...(s.season ? { season: s.season } : {}), series: series.name });
     out(`model saved to ${v.output}`);
   }
   model.dispose();

@@ -234,7 +234,7 @@ export async function predictFrom(model: Forecaster, z: readonly number[], origi
     const last = z[o - 1]!;
     return { last, input: z.slice(o - config.window, o).map((v) => v - last) };
   });
-  const x = torch.tensor(Float32Array.from(rows.flatMap((r) => r.input)), { device }).reshape([rows.length, config.window, 1]);
+  const x = torch.tensor(Float32Array.from(rows.flatMap((r) => r.input)), { device, shape: [rows.length, config.window, 1] });
   const out = torch.noGrad(() => model.call(x));
   const flat = Array.from((await out.data()) as Float32Array);
   x.dispose();
