@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as torch from 'torchlet';
-import { CharVocab, EXAMPLE_NAMES, InputError, loadText, splitIds } from './corpus.js';
+import { CharVocab, EXAMPLE_NAMES, InputError, VocabError, loadText, splitIds } from './corpus.js';
 import { CharRNN, type ModelConfig } from './model.js';
 import { Trainer, bitsPerChar, sample, type TrainConfig, type TrainerState } from './trainer.js';
 
@@ -257,7 +257,7 @@ export async function main(argv: readonly string[], out: (line: string) => void 
       err(`torchlet-char-rnn: ${e.message} (see --help)`);
       return 2;
     }
-    if (e instanceof InputError || e instanceof ModelFileError || e instanceof RangeError) {
+    if (e instanceof InputError || e instanceof VocabError || e instanceof ModelFileError || e instanceof RangeError) {
       err(`torchlet-char-rnn: ${e.message}`);
       return 1;
     }

@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+export { CharVocab, VocabError, splitIds } from './vocab.js';
+
 export class InputError extends Error {
   override name = 'InputError';
 }
@@ -49,47 +51,4 @@ export async function loadText(options: { example?: string; text?: string; encod
   const file = EXAMPLES[name as keyof typeof EXAMPLES];
   if (!file) throw new InputError(`--example: unknown example '${name}' (known: ${EXAMPLE_NAMES.join(', ')})`);
   return { name, text: decodeUtf8(await readFile(fileURLToPath(new URL(file, import.meta.url))), name) };
-}
-
-/** Characters (code points) in order of first appearance sorted by code point: a stable vocabulary. */
-export class CharVocab {
-  readonly chars: string[];
-  readonly #index: Map<string, number>;
-
-  constructor(chars: readonly string[]) {
-    this.chars = [...chars];
-    this.#index = new Map(this.chars.map((c, i) => [c, i]));
-  }
-
-  static fromText(text: string): CharVocab {
-    return new CharVocab([...new Set(text)].sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!));
-  }
-
-  get size(): number {
-    return this.chars.length;
-  }
-
-  /** Ids of `text`; a character outside the vocabulary is refused (`what` names the source). */
-  encode(text: string, what: string): Int32Array {
-    const chars = [...text];
-    const ids = new Int32Array(chars.length);
-    chars.forEach((c, i) => {
-      const id = this.#index.get(c);
-      if (id === undefined) throw new InputError(`${what}: the character ${JSON.stringify(c)} is not in the model's vocabulary`);
-      ids[i] = id;
-    });
-    return ids;
-  }
-
-  decode(ids: Iterable<number>): string {
-    let s = '';
-    for (const id of ids) s += this.chars[id]!;
-    return s;
-  }
-}
-
-/** Training ids and the held-out tail (`valFraction` of the text) for bits per character. */
-export function splitIds(ids: Int32Array, valFraction: number): { train: Int32Array; val: Int32Array } {
-  const nVal = Math.floor(ids.length * valFraction);
-  return { train: ids.subarray(0, ids.length - nVal), val: ids.subarray(ids.length - nVal) };
 }

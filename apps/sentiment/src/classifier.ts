@@ -5,26 +5,13 @@
 import * as torch from 'torchlet';
 import type { Example } from './examples.js';
 import { SentimentGRU, type ModelConfig } from './model.js';
+import { PAD, UNK, encode } from './text.js';
+
+export { PAD, UNK, buildVocab, encode } from './text.js';
 
 type Tensor = torch.Tensor;
 const { nn } = torch;
 const data = torch.utils.data;
-
-export const PAD = '<pad>';
-export const UNK = '<unk>';
-
-/** Token ids of a text, at most `maxLength`, never empty (an empty text is one `<unk>`). */
-export function encode(vocab: torch.utils.data.Vocab, text: string, maxLength: number): Int32Array {
-  const ids = vocab.lookupIndices(data.basicEnglish(text).slice(0, maxLength));
-  return Int32Array.from(ids.length ? ids : [vocab.indexOf(UNK)]);
-}
-
-export function buildVocab(texts: readonly string[], options: { minFreq: number; maxSize: number }): torch.utils.data.Vocab {
-  return data.Vocab.build(
-    texts.map((t) => data.basicEnglish(t)),
-    { minFreq: options.minFreq, maxSize: options.maxSize, specials: [PAD, UNK], defaultToken: UNK },
-  );
-}
 
 /** `[ids, label]` samples → `{ padded [B, T], lengths [B], rest: [labels [B]] }`. */
 export function loader(samples: [Tensor, number][], batch: number, options: { shuffle: boolean; generator?: torch.Generator }) {
