@@ -7,7 +7,7 @@
  *   torchlet-char-rnn sample moby.ckpt --prime "Call me" --length 300 --temperature 0.8
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import { CharVocab, EXAMPLE_NAMES, InputError, VocabError, loadText, splitIds } from './corpus.js';
 import { CharRNN, type ModelConfig } from './model.js';
@@ -54,49 +54,18 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export class ModelFileError extends Error {
   override name = 'ModelFileError';
 }
 
-function int(v: Values, name: keyof Values, fallback: number, min = 1): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\+?\d+$/.test(raw.trim()) || Number(raw) < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${String(raw)}'`);
-  return Number(raw);
-}
 
-function real(v: Values, name: keyof Values, fallback: number, ok: (x: number) => boolean, what: string): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name}: expected ${what}, got '${String(raw)}'`);
-  return n;
-}
 
-function choice<T extends string>(v: Values, name: keyof Values, choices: readonly T[], fallback: T): T {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  if (!choices.includes(raw as T)) throw new UsageError(`--${name}: expected ${choices.join(' or ')}, got '${String(raw)}'`);
-  return raw as T;
-}
 
-async function openDevice(device: 'cpu' | 'webgpu'): Promise<void> {
-  if (device === 'cpu') return;
-  try {
-    await torch.webgpu.init();
-  } catch (e) {
-    throw new InputError(`--device webgpu: no WebGPU adapter here (${(e as Error).message}); use --device cpu`);
-  }
-}
 
 /** A checkpoint or model file, checked before use. */
 async function readState(path: string): Promise<TrainerState> {
@@ -226,45 +195,25 @@ async function sampleCommand(v: Values, positional: string[], out: (line: string
 }
 
 /** Runs the CLI; returns the exit code (0 done, 1 a failure, 2 a usage error). */
-export async function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
-  try {
-    const [command, ...rest] = argv[0] === '--' ? argv.slice(1) : argv;
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      out(USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    let parsed: { values: Values; positionals: string[] };
-    try {
-      parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
-    } catch (e) {
-      throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
-    }
-    if (parsed.values.help) {
-      out(USAGE);
-      return 0;
-    }
-    if (command === 'train') {
-      if (parsed.positionals.length) throw new UsageError(`train takes no positional arguments (got '${parsed.positionals[0]}')`);
-      await trainCommand(parsed.values, out);
-    } else if (command === 'sample') {
-      await sampleCommand(parsed.values, parsed.positionals, out);
-    } else {
-      throw new UsageError(`unknown command '${command}' (train, sample)`);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`torchlet-char-rnn: ${e.message} (see --help)`);
-      return 2;
-    }
-    if (e instanceof InputError || e instanceof VocabError || e instanceof ModelFileError || e instanceof RangeError) {
-      err(`torchlet-char-rnn: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+export function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  return runCli<Values>(
+    {
+      name: 'torchlet-char-rnn',
+      usage: USAGE,
+      options: OPTIONS,
+      commands: {
+        train: async (v, positionals) => {
+          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
+          await trainCommand(v, out);
+        },
+        sample: (v, positionals) => sampleCommand(v, positionals, out),
+      },
+      expected: [InputError, VocabError, ModelFileError],
+    },
+    argv,
+    out,
+    err,
+  );
 }
 
-if (process.argv[1]?.endsWith('/cli.ts') || process.argv[1]?.endsWith('/cli.js')) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

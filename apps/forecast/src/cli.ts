@@ -8,7 +8,7 @@
  *   torchlet-forecast forecast air.safetensors --example air-passengers
  */
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import {
   Forecaster,
@@ -69,38 +69,13 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-/** A whole number ≥ `min` from flag `--name`, or `fallback` when absent. */
-function int(v: Values, name: keyof Values, fallback: number, min = 1): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw.trim()) || n < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${String(raw)}'`);
-  return n;
-}
 
-function real(v: Values, name: keyof Values, fallback: number, ok: (x: number) => boolean, what: string): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name}: expected ${what}, got '${String(raw)}'`);
-  return n;
-}
 
-function choice<T extends string>(v: Values, name: keyof Values, choices: readonly T[], fallback: T): T {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  if (!choices.includes(raw as T)) throw new UsageError(`--${name}: expected ${choices.join(' or ')}, got '${String(raw)}'`);
-  return raw as T;
-}
 
 async function readSeries(v: Values): Promise<Series> {
   if (v.example !== undefined && v.csv !== undefined) throw new UsageError('give --example or --csv, not both');
@@ -113,14 +88,6 @@ async function readSeries(v: Values): Promise<Series> {
   return loadExample(v.example);
 }
 
-async function openDevice(device: 'cpu' | 'webgpu'): Promise<void> {
-  if (device === 'cpu') return;
-  try {
-    await torch.webgpu.init();
-  } catch (e) {
-    throw new InputError(`--device webgpu: no WebGPU adapter here (${(e as Error).message}); use --device cpu`);
-  }
-}
 
 interface Setup {
   series: Series;
@@ -243,45 +210,25 @@ async function forecastCommand(v: Values, positional: string[], out: (line: stri
 }
 
 /** Runs the CLI; returns the exit code (0 done, 1 a failure, 2 a usage error). */
-export async function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
-  try {
-    const [command, ...rest] = argv[0] === "--" ? argv.slice(1) : argv;
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      out(USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    let parsed: { values: Values; positionals: string[] };
-    try {
-      parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
-    } catch (e) {
-      throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
-    }
-    if (parsed.values.help) {
-      out(USAGE);
-      return 0;
-    }
-    if (command === 'train') {
-      if (parsed.positionals.length) throw new UsageError(`train takes no positional arguments (got '${parsed.positionals[0]}')`);
-      await trainCommand(parsed.values, out);
-    } else if (command === 'forecast') {
-      await forecastCommand(parsed.values, parsed.positionals, out);
-    } else {
-      throw new UsageError(`unknown command '${command}' (train, forecast)`);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`torchlet-forecast: ${e.message} (see --help)`);
-      return 2;
-    }
-    if (e instanceof InputError || e instanceof ModelFileError || e instanceof RangeError) {
-      err(`torchlet-forecast: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+export function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  return runCli<Values>(
+    {
+      name: 'torchlet-forecast',
+      usage: USAGE,
+      options: OPTIONS,
+      commands: {
+        train: async (v, positionals) => {
+          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
+          await trainCommand(v, out);
+        },
+        forecast: (v, positionals) => forecastCommand(v, positionals, out),
+      },
+      expected: [InputError, ModelFileError],
+    },
+    argv,
+    out,
+    err,
+  );
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli.ts') || process.argv[1]?.endsWith('/cli.js')) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import { buildVocab, encode, evaluate, formatMatrix, initEmbedding, loadGlove, probabilities, toSamples, train } from './classifier.js';
 import { EXAMPLE_NAMES, FORMATS, InputError, example, readExamples, type Example, type Format, type ReadOptions } from './examples.js';
@@ -56,29 +56,12 @@ const OPTIONS = {
   progress: { type: 'boolean' },
   'no-progress': { type: 'boolean' },
   verbose: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
-function int(v: Values, name: keyof Values, fallback: number, min = 1): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  if (typeof raw !== 'string' || !/^\+?\d+$/.test(raw.trim()) || Number(raw) < min) throw new UsageError(`--${name}: expected a whole number ≥ ${min}, got '${String(raw)}'`);
-  return Number(raw);
-}
 
-function real(v: Values, name: keyof Values, fallback: number, ok: (x: number) => boolean, what: string): number {
-  const raw = v[name];
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name}: expected ${what}, got '${String(raw)}'`);
-  return n;
-}
 
 function readOptions(v: Values): ReadOptions {
   if (v.format !== undefined && !FORMATS.includes(v.format as Format)) throw new UsageError(`--format: expected ${FORMATS.join(', ')}, got '${v.format}'`);
@@ -90,14 +73,6 @@ function readOptions(v: Values): ReadOptions {
   };
 }
 
-async function openDevice(device: 'cpu' | 'webgpu'): Promise<void> {
-  if (device === 'cpu') return;
-  try {
-    await torch.webgpu.init();
-  } catch (e) {
-    throw new InputError(`--device webgpu: no WebGPU adapter here (${(e as Error).message}); use --device cpu`);
-  }
-}
 
 const fmt = (x: number) => x.toFixed(4);
 
@@ -106,8 +81,7 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
   if (v.example === undefined && v.data === undefined) throw new UsageError(`no data: give --example ${EXAMPLE_NAMES.join('|')} or --data FILE`);
   if (v.output === undefined) throw new UsageError('--output MODEL is required (where the model goes)');
   if (!existsSync(dirname(resolve(v.output)))) throw new InputError(`--output: the folder ${dirname(resolve(v.output))} does not exist`);
-  const device = (v.device ?? 'cpu') as 'cpu' | 'webgpu';
-  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device: expected cpu or webgpu, got '${String(v.device)}'`);
+  const device = choice(v, 'device', ['cpu', 'webgpu'] as const, 'cpu');
   const maxLength = int(v, 'max-length', 200);
   const minFreq = int(v, 'min-freq', 2);
   const maxVocab = int(v, 'max-vocab', 20000, 3);
@@ -234,47 +208,26 @@ async function readStdin(): Promise<string> {
 }
 
 /** Runs the CLI; returns the exit code (0 done, 1 a failure, 2 a usage error). */
-export async function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
-  try {
-    const [command, ...rest] = argv[0] === '--' ? argv.slice(1) : argv;
-    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      out(USAGE);
-      return command === undefined ? 2 : 0;
-    }
-    let parsed: { values: Values; positionals: string[] };
-    try {
-      parsed = parseArgs({ args: [...rest], options: OPTIONS, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
-    } catch (e) {
-      throw new UsageError((e as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''));
-    }
-    if (parsed.values.help) {
-      out(USAGE);
-      return 0;
-    }
-    if (command === 'train') {
-      if (parsed.positionals.length) throw new UsageError(`train takes no positional arguments (got '${parsed.positionals[0]}')`);
-      await trainCommand(parsed.values, out);
-    } else if (command === 'test') {
-      await testCommand(parsed.values, parsed.positionals, out);
-    } else if (command === 'predict') {
-      await predictCommand(parsed.positionals, out);
-    } else {
-      throw new UsageError(`unknown command '${command}' (train, test, predict)`);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      err(`torchlet-sentiment: ${e.message} (see --help)`);
-      return 2;
-    }
-    if (e instanceof InputError || e instanceof ModelFileError || e instanceof RangeError) {
-      err(`torchlet-sentiment: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+export function main(argv: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+  return runCli<Values>(
+    {
+      name: 'torchlet-sentiment',
+      usage: USAGE,
+      options: OPTIONS,
+      commands: {
+        train: async (v, positionals) => {
+          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
+          await trainCommand(v, out);
+        },
+        test: (v, positionals) => testCommand(v, positionals, out),
+        predict: (_v, positionals) => predictCommand(positionals, out),
+      },
+      expected: [InputError, ModelFileError],
+    },
+    argv,
+    out,
+    err,
+  );
 }
 
-if (process.argv[1]?.endsWith('/cli.ts') || process.argv[1]?.endsWith('/cli.js')) {
-  process.exitCode = await main(process.argv.slice(2));
-}
+if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));
