@@ -7,7 +7,7 @@
  *   torchlet-char-rnn sample moby.ckpt --prime "Call me" --length 300 --temperature 0.8
  */
 import { existsSync } from 'node:fs';
-import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
+import { TRAINING_OPTIONS, UsageError, choice, int, isMain, openDevice, progressBar, real, runCli, withoutPositionals, type FlagsOf } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import { CharVocab, EXAMPLE_NAMES, InputError, VocabError, loadText, splitIds } from './corpus.js';
 import { CharRNN, type ModelConfig } from './model.js';
@@ -26,6 +26,7 @@ training:   --steps 2000  --minutes M (stop early)  --bptt 64  --batch 32  --lr 
 output:     --output MODEL  --prime TEXT  --length 200  --temperature 0.8  --progress|--no-progress  --verbose`;
 
 const OPTIONS = {
+  ...TRAINING_OPTIONS,
   example: { type: 'string' },
   text: { type: 'string' },
   'encoding-errors': { type: 'string' },
@@ -38,25 +39,17 @@ const OPTIONS = {
   steps: { type: 'string' },
   minutes: { type: 'string' },
   bptt: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
   clip: { type: 'string' },
-  seed: { type: 'string' },
-  device: { type: 'string' },
   'eval-every': { type: 'string' },
   checkpoint: { type: 'string' },
   'checkpoint-every': { type: 'string' },
   resume: { type: 'boolean' },
-  output: { type: 'string' },
   prime: { type: 'string' },
   length: { type: 'string' },
   temperature: { type: 'string' },
-  progress: { type: 'boolean' },
-  'no-progress': { type: 'boolean' },
-  verbose: { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+type Values = FlagsOf<typeof OPTIONS>;
 
 
 export class ModelFileError extends Error {
@@ -130,8 +123,7 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
         `${modelConfig.cell.toUpperCase()} ${modelConfig.layers}×${modelConfig.hidden}, ${params} parameters; device ${device}, ${torch.getNumThreads()} threads`,
     );
     if (v.verbose) out(`memory at start: ${JSON.stringify(torch.memoryStats())}`);
-    const showBar = v['no-progress'] ? false : v.progress ? true : undefined;
-    const bar = new torch.utils.data.ProgressBar({ total: config.steps, label: 'training', unit: 'step', ...(showBar === undefined ? {} : { enabled: showBar }) });
+      const bar = progressBar(v, { total: config.steps, label: 'training', unit: 'step' });
     bar.update(trainer.step);
     const deadline = performance.now() + minutes * 60_000;
     const sampler = new torch.Generator().manualSeed(config.seed);
@@ -202,10 +194,7 @@ export function main(argv: readonly string[], out: (line: string) => void = cons
       usage: USAGE,
       options: OPTIONS,
       commands: {
-        train: async (v, positionals) => {
-          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
-          await trainCommand(v, out);
-        },
+        train: withoutPositionals('train', (v) => trainCommand(v, out)),
         sample: (v, positionals) => sampleCommand(v, positionals, out),
       },
       expected: [InputError, VocabError, ModelFileError],

@@ -8,7 +8,7 @@
  *   torchlet-forecast forecast air.safetensors --example air-passengers
  */
 import { writeFile } from 'node:fs/promises';
-import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
+import { TRAINING_OPTIONS, UsageError, choice, int, isMain, openDevice, progressBar, real, runCli, withoutPositionals, type FlagsOf } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import {
   Forecaster,
@@ -44,6 +44,7 @@ training: --epochs 300  --lr 0.01  --batch 16  --seed 0  --device cpu|webgpu
 output:   --output MODEL.safetensors  --plot FILE.svg  --no-chart  --progress|--no-progress  --verbose`;
 
 const OPTIONS = {
+  ...TRAINING_OPTIONS,
   example: { type: 'string' },
   csv: { type: 'string' },
   column: { type: 'string' },
@@ -59,20 +60,12 @@ const OPTIONS = {
   window: { type: 'string' },
   horizon: { type: 'string' },
   epochs: { type: 'string' },
-  lr: { type: 'string' },
-  batch: { type: 'string' },
-  seed: { type: 'string' },
-  device: { type: 'string' },
-  output: { type: 'string' },
   plot: { type: 'string' },
   'no-chart': { type: 'boolean' },
-  progress: { type: 'boolean' },
-  'no-progress': { type: 'boolean' },
-  verbose: { type: 'boolean' },
 } as const;
 
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+type Values = FlagsOf<typeof OPTIONS>;
 
 
 
@@ -144,8 +137,7 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
   torch.manualSeed(seed);
   const model = new Forecaster(config).to(device);
   if (v.verbose) out(`memory at start: ${JSON.stringify(torch.memoryStats())}`);
-  const showBar = v['no-progress'] ? false : v.progress ? true : undefined;
-  const bar = new torch.utils.data.ProgressBar({ total: epochs, label: 'training', unit: 'epoch', ...(showBar === undefined ? {} : { enabled: showBar }) });
+  const bar = progressBar(v, { total: epochs, label: 'training', unit: 'epoch' });
   const started = performance.now();
   const result = await train(model, z, split, config, {
     epochs,
@@ -217,10 +209,7 @@ export function main(argv: readonly string[], out: (line: string) => void = cons
       usage: USAGE,
       options: OPTIONS,
       commands: {
-        train: async (v, positionals) => {
-          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
-          await trainCommand(v, out);
-        },
+        train: withoutPositionals('train', (v) => trainCommand(v, out)),
         forecast: (v, positionals) => forecastCommand(v, positionals, out),
       },
       expected: [InputError, ModelFileError],

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError, choice, int, isMain, openDevice, real, runCli } from '@torchlet/app-cli';
+import { TRAINING_OPTIONS, UsageError, choice, int, isMain, openDevice, progressBar, real, runCli, withoutPositionals, type FlagsOf } from '@torchlet/app-cli';
 import * as torch from 'torchlet';
 import { buildVocab, encode, evaluate, formatMatrix, initEmbedding, loadGlove, probabilities, toSamples, train } from './classifier.js';
 import { EXAMPLE_NAMES, FORMATS, InputError, example, readExamples, type Example, type Format, type ReadOptions } from './examples.js';
@@ -31,6 +31,7 @@ model:    --embed 64  --hidden 64  --layers 1  --bidirectional / --no-bidirectio
 training: --epochs 5  --lr 0.002  --batch 32  --seed 0  --device cpu|webgpu  --progress|--no-progress  --verbose`;
 
 const OPTIONS = {
+  ...TRAINING_OPTIONS,
   example: { type: 'string' },
   data: { type: 'string' },
   format: { type: 'string' },
@@ -48,17 +49,9 @@ const OPTIONS = {
   'min-freq': { type: 'string' },
   'max-vocab': { type: 'string' },
   epochs: { type: 'string' },
-  lr: { type: 'string' },
-  batch: { type: 'string' },
-  seed: { type: 'string' },
-  device: { type: 'string' },
-  output: { type: 'string' },
-  progress: { type: 'boolean' },
-  'no-progress': { type: 'boolean' },
-  verbose: { type: 'boolean' },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'string' ? string : boolean };
+type Values = FlagsOf<typeof OPTIONS>;
 
 
 
@@ -126,9 +119,8 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
       `embedding ${config.embed} → ${config.bidirectional ? 'bidirectional ' : ''}GRU ${config.layers}×${config.hidden} → ${labels.length}; device ${device}`,
   );
   if (v.verbose) out(`memory at start: ${JSON.stringify(torch.memoryStats())}`);
-  const showBar = v['no-progress'] ? false : v.progress ? true : undefined;
   const batches = Math.ceil(trainSamples.length / batch);
-  let bar = new torch.utils.data.ProgressBar({ total: batches, label: 'epoch 1', unit: 'batch', ...(showBar === undefined ? {} : { enabled: showBar }) });
+  let bar = progressBar(v, { total: batches, label: 'epoch 1', unit: 'batch' });
   const started = performance.now();
   try {
     await train(model, trainSamples, {
@@ -146,7 +138,7 @@ async function trainCommand(v: Values, out: (line: string) => void): Promise<voi
           line += `, test accuracy ${fmt(accuracy)}`;
         }
         out(line);
-        if (epoch < epochs) bar = new torch.utils.data.ProgressBar({ total: batches, label: `epoch ${epoch + 1}`, unit: 'batch', ...(showBar === undefined ? {} : { enabled: showBar }) });
+        if (epoch < epochs) bar = progressBar(v, { total: batches, label: `epoch ${epoch + 1}`, unit: 'batch' });
       },
     });
     out(`trained in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -215,10 +207,7 @@ export function main(argv: readonly string[], out: (line: string) => void = cons
       usage: USAGE,
       options: OPTIONS,
       commands: {
-        train: async (v, positionals) => {
-          if (positionals.length) throw new UsageError(`train takes no positional arguments (got '${positionals[0]}')`);
-          await trainCommand(v, out);
-        },
+        train: withoutPositionals('train', (v) => trainCommand(v, out)),
         test: (v, positionals) => testCommand(v, positionals, out),
         predict: (_v, positionals) => predictCommand(positionals, out),
       },

@@ -20,6 +20,35 @@ export class AppError extends Error {
 
 export type FlagValues = Record<string, string | boolean | undefined>;
 
+/** The flags every training command takes. */
+export const TRAINING_OPTIONS = {
+  lr: { type: 'string' },
+  batch: { type: 'string' },
+  seed: { type: 'string' },
+  device: { type: 'string' },
+  output: { type: 'string' },
+  progress: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+} as const;
+
+/** The parsed values of an options table: strings, or booleans for boolean flags. */
+export type FlagsOf<O extends Record<string, { type: 'string' | 'boolean' }>> = { [K in keyof O]?: O[K]['type'] extends 'string' ? string : boolean };
+
+/** A progress bar that `--progress` / `--no-progress` force on or off (default: only on a terminal). */
+export function progressBar(v: FlagValues, options: Omit<torch.utils.data.ProgressBarOptions, 'enabled'>): torch.utils.data.ProgressBar {
+  const enabled = v['no-progress'] ? false : v.progress ? true : undefined;
+  return new torch.utils.data.ProgressBar({ ...options, ...(enabled === undefined ? {} : { enabled }) });
+}
+
+/** A command that takes no positional arguments. */
+export function withoutPositionals<V extends FlagValues>(name: string, run: (values: V) => Promise<void>): (values: V, positionals: string[]) => Promise<void> {
+  return (values, positionals) => {
+    if (positionals.length) throw new UsageError(`${name} takes no positional arguments (got '${positionals[0]}')`);
+    return run(values);
+  };
+}
+
 /** A whole number ≥ `min` from `--name`, or `fallback` when the flag is absent. */
 export function int(v: FlagValues, name: string, fallback: number, min = 1): number {
   const raw = v[name];
