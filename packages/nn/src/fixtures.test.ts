@@ -1,7 +1,7 @@
 /**
  * Parity with real PyTorch for every fixture case nn owns: `op` cases of group
  * `nn.functional` / `loss`, and every `module` and `clip` case, on every device. Modules are
- * built from `config` (tables in fixture-table.ts), moved to the device under test, load the
+ * built from `config` (tables in ../test/fixture-table.ts), moved to the device under test, load the
  * `param.*` state dict, run on `in.*`; outputs, the gradients of Σ_k sum(out.k · w.k) and
  * updated buffers are compared within the case's tolerance. A case without a table entry
  * fails, and missing fixtures fail loudly. The suite runs on 'cpu' and, when an adapter
@@ -12,9 +12,9 @@ import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { compareFixture, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/test-support/fixture-helpers';
 import { afterAll, describe, expect, test } from 'vitest';
-import { NN_MODULE_FIXTURES as MODULES, NN_OP_FIXTURES as OPS, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
+import { NN_MODULE_FIXTURES as MODULES, NN_OP_FIXTURES as OPS, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from '../test/fixture-table.js';
 import * as nn from './index.js';
 
 const env = await openTestDevices();

@@ -8,7 +8,7 @@
  *   `opt.step(); sched.step()` rounds (ReduceLROnPlateau: `SGD(lr=0.1)`, lr after each `step(metric)`).
  *
  * Cases are keyed by name (the hidden suite's `h_` prefix shares an entry; tables in
- * fixture-table.ts). A case without an entry fails; missing fixtures fail loudly. Optim cases
+ * ../test/fixture-table.ts). A case without an entry fails; missing fixtures fail loudly. Optim cases
  * run on 'cpu' and, when an adapter exists, on 'webgpu' (REQUIRE_WEBGPU=1 makes a missing
  * adapter a failure); scheduler cases compute learning rates on the host and run once.
  * A trajectory whose snapshots are all the same array (a generator that recorded the parameters
@@ -20,7 +20,7 @@ import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureTensor } from '@torchlet/fixtures';
 import { tensor, type Tensor, zeros } from '@torchlet/tensor';
 import { afterAll, describe, expect, test } from 'vitest';
-import { OPTIM_FIXTURES as OPTIM, PLATEAU_FIXTURES as PLATEAU, SCHEDULER_FIXTURES as SCHED, quadraticBackward } from './fixture-table.js';
+import { OPTIM_FIXTURES as OPTIM, PLATEAU_FIXTURES as PLATEAU, SCHEDULER_FIXTURES as SCHED, quadraticBackward } from '../test/fixture-table.js';
 import { SGD } from './optimizers/sgd.js';
 
 const env = await openTestDevices();

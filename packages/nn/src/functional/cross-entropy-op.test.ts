@@ -12,9 +12,9 @@ import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, loadCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { DeviceName, Tensor } from '@torchlet/tensor';
-import { compareFixture, loadFixtureInputs, loadFixtureTensor } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture, loadFixtureInputs, loadFixtureTensor } from '@torchlet/test-support/fixture-helpers';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { NN_OP_FIXTURES } from '../fixture-table.js';
+import { NN_OP_FIXTURES } from '../../test/fixture-table.js';
 import { softmaxCrossEntropyOp } from './cross-entropy-op.js';
 import { crossEntropy, crossEntropyComposed, type CrossEntropyOptions, type Reduction } from './loss.js';
 

@@ -1,12 +1,13 @@
 /**
  * The tensor core's PyTorch fixture table: each fixture case of group `tensor` (its
  * `config.call`, the exact PyTorch expression) and the Torchlet code that computes the same
- * outputs. Driven over every device by `fixtures.test.ts`; the inputs arrive on the device
- * under test, and an entry that creates tensors of its own puts them on `ctx.device`.
+ * outputs. Driven over every device by tensor's `fixtures.test.ts` (forward) and autograd's
+ * (gradients); the inputs arrive on the device under test, and an entry that creates tensors
+ * of its own puts them on `ctx.device`.
  */
 import type { DeviceName } from '@torchlet/backend';
-import * as torch from './index.js';
-import type { Tensor } from './index.js';
+import * as torch from '@torchlet/tensor';
+import type { Tensor } from '@torchlet/tensor';
 
 export type FixtureInputs = Record<string, Tensor>;
 export type FixtureOutputs = Record<string, Tensor>;

@@ -2,14 +2,14 @@
  * nn's PyTorch fixture tables: `NN_OP_FIXTURES` maps each `op` case of group
  * `nn.functional` / `loss` (its `config.call`) to Torchlet, `NN_MODULE_FIXTURES` builds the
  * module a `module` case describes (from its `config`) and calls it. Driven over every device
- * by `fixtures.test.ts`: inputs arrive on the device under test, modules are moved there
+ * by `src/fixtures.test.ts`: inputs arrive on the device under test, modules are moved there
  * before their state dict is loaded, and entries that create tensors of their own put them
  * on `ctx.device`.
  */
 import type { DeviceName } from '@torchlet/backend';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import * as nn from './index.js';
+import * as nn from '../src/index.js';
 
 const F = nn.functional;
 

@@ -2,21 +2,21 @@
  * optim's PyTorch fixture tables: the Torchlet form of each `optim` case's optimizer (the
  * PyTorch call is in the generator's `optim_cases`), of each `scheduler` case's scheduler,
  * and the quadratic loss every optim case steps on. Driven over every device by
- * `fixtures.test.ts` (optimizers run on the device of their parameters).
+ * `src/fixtures.test.ts` (optimizers run on the device of their parameters).
  */
 import { matmul, mean, tidy, type Tensor } from '@torchlet/tensor';
-import type { Optimizer } from './optimizer.js';
-import { Adagrad } from './optimizers/adagrad.js';
-import { Adam, AdamW } from './optimizers/adam.js';
-import { RMSprop } from './optimizers/rmsprop.js';
-import { SGD } from './optimizers/sgd.js';
-import { CosineAnnealingLR, CosineAnnealingWarmRestarts } from './schedulers/cosine.js';
-import { ExponentialLR } from './schedulers/exponential.js';
-import { LinearLR } from './schedulers/linear.js';
-import type { LRScheduler } from './schedulers/lr-scheduler.js';
-import { OneCycleLR } from './schedulers/one-cycle.js';
-import { ReduceLROnPlateau } from './schedulers/plateau.js';
-import { MultiStepLR, StepLR } from './schedulers/step.js';
+import type { Optimizer } from '../src/optimizer.js';
+import { Adagrad } from '../src/optimizers/adagrad.js';
+import { Adam, AdamW } from '../src/optimizers/adam.js';
+import { RMSprop } from '../src/optimizers/rmsprop.js';
+import { SGD } from '../src/optimizers/sgd.js';
+import { CosineAnnealingLR, CosineAnnealingWarmRestarts } from '../src/schedulers/cosine.js';
+import { ExponentialLR } from '../src/schedulers/exponential.js';
+import { LinearLR } from '../src/schedulers/linear.js';
+import type { LRScheduler } from '../src/schedulers/lr-scheduler.js';
+import { OneCycleLR } from '../src/schedulers/one-cycle.js';
+import { ReduceLROnPlateau } from '../src/schedulers/plateau.js';
+import { MultiStepLR, StepLR } from '../src/schedulers/step.js';
 
 export type MakeOptimizer = (p: Tensor, b: Tensor) => Optimizer<any>;
 

@@ -1,11 +1,11 @@
 /**
- * Helpers shared by the PyTorch-fixture parity tests of every package (exported as
- * `@torchlet/tensor/fixture-helpers`, for tests): loading a fixture's tensors onto a device and
- * comparing Torchlet's results with PyTorch's within a case's rtol/atol.
+ * Helpers shared by the PyTorch-fixture parity tests of every package: loading a fixture's
+ * tensors onto a device and comparing Torchlet's results with PyTorch's within a case's
+ * rtol/atol.
  */
 import type { DeviceName } from '@torchlet/backend';
-import * as torch from './index.js';
-import type { DType, Tensor } from './index.js';
+import * as torch from '@torchlet/tensor';
+import type { DType, Tensor } from '@torchlet/tensor';
 
 /** A fixture tensor as @torchlet/fixtures reads it (structurally; no dependency on it). */
 export interface FixtureTensorLike {

@@ -1,7 +1,7 @@
-/** Test-only helpers: strided views over random buffers and naive element access. */
+/** Test-only helpers for the kernel tests (not shipped): strided views over random buffers and naive element access. */
 import { contiguousStrides, type DType, type TensorView } from '@torchlet/backend';
-import { CpuBackend } from './cpu-backend.js';
-import type { CpuBuffer } from './buffer.js';
+import { CpuBackend } from '../src/cpu-backend.js';
+import type { CpuBuffer } from '../src/buffer.js';
 
 export const be = new CpuBackend();
 

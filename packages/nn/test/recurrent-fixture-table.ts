@@ -2,7 +2,7 @@
  * The recurrent family's PyTorch fixture tables: `RECURRENT_FIXTURES` builds the module each
  * `rnn` / `cell` case describes and calls it, `TRAIN_FIXTURES` runs each `train` case's
  * training loop and returns its per-step losses. Driven over every device by
- * `fixtures.test.ts`: modules are moved to the device under test before their state dict is
+ * `src/recurrent/fixtures.test.ts`: modules are moved to the device under test before their state dict is
  * loaded, inputs arrive there, and the training loops put their data on `device`.
  */
 import type { DeviceName } from '@torchlet/backend';
@@ -10,14 +10,14 @@ import type { FixtureTensor, LoadedCase } from '@torchlet/fixtures';
 import { Adam, SGD, StepLR } from '@torchlet/optim';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { crossEntropy, mseLoss } from '../functional/loss.js';
-import { Embedding } from '../layers/embedding.js';
-import { Linear } from '../layers/linear.js';
-import { Module } from '../module.js';
-import { clipGradNorm_ } from '../utils/clip-grad.js';
-import { GRUCell, LSTMCell, RNNCell } from './cells.js';
-import { PackedSequence, packPaddedSequence, padPackedSequence } from './packed.js';
-import { GRU, LSTM, RNN } from './rnn.js';
+import { crossEntropy, mseLoss } from '../src/functional/loss.js';
+import { Embedding } from '../src/layers/embedding.js';
+import { Linear } from '../src/layers/linear.js';
+import { Module } from '../src/module.js';
+import { clipGradNorm_ } from '../src/utils/clip-grad.js';
+import { GRUCell, LSTMCell, RNNCell } from '../src/recurrent/cells.js';
+import { PackedSequence, packPaddedSequence, padPackedSequence } from '../src/recurrent/packed.js';
+import { GRU, LSTM, RNN } from '../src/recurrent/rnn.js';
 
 export type FixtureOutputs = Record<string, Tensor>;
 
