@@ -24,9 +24,8 @@ const owned = (c: FixtureCase): boolean =>
   (c.kind === 'op' && (c.config.group === 'nn.functional' || c.config.group === 'loss')) || c.kind === 'module' || c.kind === 'clip';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(owned) : [];
 
-/** The shared comparison; the fixture writer stores 0-d results as shape [1] (see `loadFixtureTensor`). */
 const compare = (name: string, actual: Tensor | null, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> =>
-  compareFixture(name, actual, expected, { rtol, atol, device, zeroDimAsOne: true });
+  compareFixture(name, actual, expected, { rtol, atol, device });
 
 /** loss = Σ_k sum(out.k · w.k) over the outputs that have a weight. */
 function weightedLoss(c: ReturnType<typeof loadCase>, outputs: Outputs, device: DeviceName): Tensor | null {
@@ -34,7 +33,7 @@ function weightedLoss(c: ReturnType<typeof loadCase>, outputs: Outputs, device: 
   for (const [key, out] of Object.entries(outputs)) {
     const w = c.t[`w.${key}`];
     if (!w || (out.dtype !== 'float32' && out.dtype !== 'float64')) continue;
-    const term = torch.tidy(() => torch.sum(torch.mul(out, load(w, device, out.shape))));
+    const term = torch.tidy(() => torch.sum(torch.mul(out, load(w, device))));
     if (loss) {
       const next = torch.add(loss, term);
       loss.dispose();
@@ -114,8 +113,7 @@ describe.each(env.devices)('PyTorch fixtures owned by nn on %s', (device) => {
     const before = torch.memoryStats();
     const model = entry.build(c.config).to(device);
     const sd: Record<string, Tensor> = {};
-    const own = model.stateDict();
-    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('param.')) sd[key.slice(6)] = load(t, device, own[key.slice(6)]?.shape);
+    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('param.')) sd[key.slice(6)] = load(t, device);
     const inputs: Inputs = loadInputs(c.t, device, { grad: true });
     try {
       expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(sd).sort());

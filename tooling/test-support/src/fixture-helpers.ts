@@ -17,13 +17,9 @@ export interface FixtureTensorLike {
 /** Fixture dtype → Torchlet dtype (PyTorch's int64 is int32 here). */
 export const FIXTURE_DTYPE: Record<FixtureTensorLike['dtype'], DType> = { F32: 'float32', F64: 'float64', I32: 'int32', I64: 'int32', BOOL: 'bool' };
 
-/**
- * The fixture as a tensor on `device`. The fixture writer's `np.ascontiguousarray` stores 0-d
- * tensors as shape [1]: pass `shape` (the shape Torchlet expects) to restore them.
- */
-export function loadFixtureTensor(t: FixtureTensorLike, device: DeviceName, shape: readonly number[] = t.shape): Tensor {
-  const s = shape.length === 0 && t.shape.length === 1 && t.shape[0] === 1 ? [] : [...t.shape];
-  return torch.tensor(t.data, { shape: s, dtype: FIXTURE_DTYPE[t.dtype], device });
+/** The fixture as a tensor on `device` (0-d fixtures have shape []). */
+export function loadFixtureTensor(t: FixtureTensorLike, device: DeviceName): Tensor {
+  return torch.tensor(t.data, { shape: [...t.shape], dtype: FIXTURE_DTYPE[t.dtype], device });
 }
 
 export interface CompareOptions {
@@ -31,8 +27,6 @@ export interface CompareOptions {
   readonly atol: number;
   /** The device the result must be on. */
   readonly device: DeviceName;
-  /** Accept a 0-d result for a fixture of shape [1] (see `loadFixtureTensor`). Default false. */
-  readonly zeroDimAsOne?: boolean;
 }
 
 /** Mismatch descriptions (empty when `actual` matches `expected` in device, dtype, shape and, within tolerance, values). */
@@ -40,10 +34,7 @@ export async function compareFixture(name: string, actual: Tensor | null | undef
   const { rtol, atol, device } = opts;
   if (!actual) return [`${name}: missing (no gradient or output)`];
   if (actual.device !== device) return [`${name}: on device ${actual.device}, expected ${device}`];
-  const sameShape =
-    actual.shape.join(',') === expected.shape.join(',') ||
-    (opts.zeroDimAsOne === true && actual.shape.length === 0 && expected.shape.length === 1 && expected.shape[0] === 1);
-  if (!sameShape) return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
+  if (actual.shape.join(',') !== expected.shape.join(',')) return [`${name}: shape [${actual.shape.join(', ')}], expected [${expected.shape.join(', ')}]`];
   const wantDType = FIXTURE_DTYPE[expected.dtype];
   if (actual.dtype !== wantDType) return [`${name}: dtype ${actual.dtype}, expected ${wantDType}`];
   const got = await actual.data();
