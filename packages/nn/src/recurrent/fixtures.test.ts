@@ -36,7 +36,7 @@ const compareOn =
 
 const recurrent = (c: FixtureCase): boolean => c.kind === 'rnn' || c.kind === 'cell';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(recurrent) : [];
-// The shared suite's train cases; this repository's added ones have their own tests (../train-digits.test.ts).
+// The generated train cases; the added ones (tooling/fixtures/added) have their own tests (../train-digits.test.ts).
 const added = new Set(addedCases().map((c) => c.name));
 const trainCases: FixtureCase[] = fixturesAvailable() ? listCases((c) => c.kind === 'train' && !added.has(c.name)) : [];
 
