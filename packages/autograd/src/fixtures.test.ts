@@ -2,17 +2,18 @@
  * Gradient parity with real PyTorch for every fixture case of the tensor core
  * (`config.group === 'tensor'`), on every device: inputs `in.*` (on the device under test)
  * require grad, the loss is Σ_k sum(out.k · w.k) over the float outputs with a weight, and
- * every `grad.in.*` is compared with the case's tolerance. A case without an entry in
- * `GRADIENT_FIXTURES` (fixture-table.ts) fails. The suite runs on 'cpu' and, when an adapter
+ * every `grad.in.*` is compared with the case's tolerance. The forward of each case is the
+ * tensor core's table (`TENSOR_FIXTURES`, @torchlet/test-support/tensor-table, one copy for
+ * both suites); a case without an entry fails. The suite runs on 'cpu' and, when an adapter
  * exists, on 'webgpu' (REQUIRE_WEBGPU=1 makes a missing adapter a failure).
  */
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { compareFixture as compare, loadFixtureInputs as loadInputs, loadFixtureTensor as load, tableCoverage } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture as compare, loadFixtureInputs as loadInputs, loadFixtureTensor as load, tableCoverage } from '@torchlet/test-support/fixture-helpers';
+import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs } from '@torchlet/test-support/tensor-table';
 import { afterAll, describe, expect, test } from 'vitest';
-import { GRADIENT_FIXTURES as TABLE, type FixtureInputs as Inputs } from './fixture-table.js';
 import './index.js';
 
 const env = await openTestDevices();

@@ -1,6 +1,6 @@
 import { runConformanceSuite } from '@torchlet/backend/testing';
 import { afterAll, it } from 'vitest';
-import { openTestBackend } from './test-device.js';
+import { openTestBackend } from './testing.js';
 
 const { backend, reason } = await openTestBackend();
 

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { WebGPUBuffer } from './buffer.js';
 import { createWebGPUBackend, initWebGPU } from './device.js';
 import { REDUCE_CONFIG } from './kernels/reduce.js';
-import { openTestBackend } from './test-device.js';
+import { openTestBackend } from './testing.js';
 import type { WebGPUBackend } from './webgpu-backend.js';
 
 const { backend: main, reason } = await openTestBackend();

@@ -1,7 +1,7 @@
 /**
  * Parity with real PyTorch for every fixture case nn owns: `op` cases of group
  * `nn.functional` / `loss`, and every `module` and `clip` case, on every device. Modules are
- * built from `config` (tables in fixture-table.ts), moved to the device under test, load the
+ * built from `config` (tables in ../test/fixture-table.ts), moved to the device under test, load the
  * `param.*` state dict, run on `in.*`; outputs, the gradients of Σ_k sum(out.k · w.k) and
  * updated buffers are compared within the case's tolerance. A case without a table entry
  * fails, and missing fixtures fail loudly. The suite runs on 'cpu' and, when an adapter
@@ -12,9 +12,9 @@ import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase, type FixtureTensor } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
-import { compareFixture, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture, loadFixtureInputs as loadInputs, loadFixtureTensor as load } from '@torchlet/test-support/fixture-helpers';
 import { afterAll, describe, expect, test } from 'vitest';
-import { NN_MODULE_FIXTURES as MODULES, NN_OP_FIXTURES as OPS, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
+import { NN_MODULE_FIXTURES as MODULES, NN_OP_FIXTURES as OPS, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from '../test/fixture-table.js';
 import * as nn from './index.js';
 
 const env = await openTestDevices();
@@ -24,9 +24,8 @@ const owned = (c: FixtureCase): boolean =>
   (c.kind === 'op' && (c.config.group === 'nn.functional' || c.config.group === 'loss')) || c.kind === 'module' || c.kind === 'clip';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(owned) : [];
 
-/** The shared comparison; the fixture writer stores 0-d results as shape [1] (see `loadFixtureTensor`). */
 const compare = (name: string, actual: Tensor | null, expected: FixtureTensor, rtol: number, atol: number, device: DeviceName): Promise<string[]> =>
-  compareFixture(name, actual, expected, { rtol, atol, device, zeroDimAsOne: true });
+  compareFixture(name, actual, expected, { rtol, atol, device });
 
 /** loss = Σ_k sum(out.k · w.k) over the outputs that have a weight. */
 function weightedLoss(c: ReturnType<typeof loadCase>, outputs: Outputs, device: DeviceName): Tensor | null {
@@ -34,7 +33,7 @@ function weightedLoss(c: ReturnType<typeof loadCase>, outputs: Outputs, device: 
   for (const [key, out] of Object.entries(outputs)) {
     const w = c.t[`w.${key}`];
     if (!w || (out.dtype !== 'float32' && out.dtype !== 'float64')) continue;
-    const term = torch.tidy(() => torch.sum(torch.mul(out, load(w, device, out.shape))));
+    const term = torch.tidy(() => torch.sum(torch.mul(out, load(w, device))));
     if (loss) {
       const next = torch.add(loss, term);
       loss.dispose();
@@ -114,8 +113,7 @@ describe.each(env.devices)('PyTorch fixtures owned by nn on %s', (device) => {
     const before = torch.memoryStats();
     const model = entry.build(c.config).to(device);
     const sd: Record<string, Tensor> = {};
-    const own = model.stateDict();
-    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('param.')) sd[key.slice(6)] = load(t, device, own[key.slice(6)]?.shape);
+    for (const [key, t] of Object.entries(c.t)) if (key.startsWith('param.')) sd[key.slice(6)] = load(t, device);
     const inputs: Inputs = loadInputs(c.t, device, { grad: true });
     try {
       expect(Object.keys(model.stateDict()).sort()).toEqual(Object.keys(sd).sort());

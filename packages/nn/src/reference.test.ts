@@ -1,5 +1,5 @@
 /**
- * Parity with real PyTorch for the options the shared fixtures do not cover (groups,
+ * Parity with real PyTorch for the options the fixtures in tooling/fixtures/pytorch do not cover (groups,
  * dilation, 'same' padding, ceil mode, indices, padding in bags, label smoothing with
  * weights and ignore_index, every reduction …). Values from test-data/make_reference.py;
  * a case without an entry here fails.

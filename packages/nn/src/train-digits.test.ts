@@ -77,7 +77,7 @@ describe('PyTorch fixture train_digits_mlp_sgd', () => {
     for (const key of finalKeys) {
       const t = final[key.slice('out.final.'.length)];
       if (!t) problems.push(`${key}: no such parameter`);
-      // After 20 steps, as the shared train cases: ten times the one-step tolerance.
+      // After 20 steps, as the generated train cases: ten times the one-step tolerance.
       else problems.push(...mismatches(key, await t.data(), lc.t[key]!, lc.rtol, lc.atol));
     }
     expect(problems).toEqual([]);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference values for @torchlet/nn tests beyond the shared fixtures, computed by real PyTorch.
+"""Reference values for @torchlet/nn tests beyond tooling/fixtures/pytorch, computed by real PyTorch.
 
 Run: /usr/bin/python3 make_reference.py   (needs torch; Debian: apt-get install python3-torch)
 Writes reference.json: for each case the inputs, the outputs and the gradients of

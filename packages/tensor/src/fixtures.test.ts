@@ -1,7 +1,7 @@
 /**
  * Parity with real PyTorch for every fixture case of the tensor core (`config.group ===
  * 'tensor'`), on every device: each case's `config.call` (the exact PyTorch expression) has
- * one Torchlet equivalent in `TENSOR_FIXTURES` (fixture-table.ts), keyed by case name. Inputs
+ * one Torchlet equivalent in `TENSOR_FIXTURES` (@torchlet/test-support/tensor-table), keyed by case name. Inputs
  * `in.*` are loaded as tensors on the device under test and every `out.*` is compared with
  * the case's rtol/atol. Gradients (`grad.*`) are checked by @torchlet/autograd. Missing
  * fixtures and cases without a table entry fail, never skip. The suite runs on 'cpu' and,
@@ -9,9 +9,9 @@
  */
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
 import { fixturesAvailable, fixturesDir, listCases, loadCase, type FixtureCase } from '@torchlet/fixtures';
+import { compareFixture as compare, loadFixtureInputs as loadInputs, tableCoverage } from '@torchlet/test-support/fixture-helpers';
+import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from '@torchlet/test-support/tensor-table';
 import { afterAll, describe, expect, test } from 'vitest';
-import { compareFixture as compare, loadFixtureInputs as loadInputs, tableCoverage } from './fixture-helpers.js';
-import { TENSOR_FIXTURES as TABLE, type FixtureInputs as Inputs, type FixtureOutputs as Outputs } from './fixture-table.js';
 import * as torch from './index.js';
 
 const env = await openTestDevices();

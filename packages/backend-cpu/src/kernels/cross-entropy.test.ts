@@ -1,6 +1,6 @@
 import type { TensorView } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
-import { empty, rng, stridedRandom, tensor, values } from '../test-helpers.js';
+import { empty, rng, stridedRandom, tensor, values } from '../../test/helpers.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from './cross-entropy.js';
 
 /** PyTorch's definition, term by term from the log-probabilities (float64). */

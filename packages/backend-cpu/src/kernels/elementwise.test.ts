@@ -1,7 +1,7 @@
 import { UNARY_OPS, type BinaryOp, type UnaryOp } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
 import { erf } from '../math/erf.js';
-import { allIndices, at, be, empty, expand, f32, permute, rng, stridedRandom, tensor, values } from '../test-helpers.js';
+import { allIndices, at, be, empty, expand, f32, permute, rng, stridedRandom, tensor, values } from '../../test/helpers.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 

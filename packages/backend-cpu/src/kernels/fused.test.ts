@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { be, empty, permute, tensor, values } from '../test-helpers.js';
+import { be, empty, permute, tensor, values } from '../../test/helpers.js';
 
 function naiveSoftmax(xs: number[]): number[] {
   const m = Math.max(...xs);

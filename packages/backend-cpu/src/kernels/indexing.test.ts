@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allIndices, at, be, empty, expand, permute, tensor, values } from '../test-helpers.js';
+import { allIndices, at, be, empty, expand, permute, tensor, values } from '../../test/helpers.js';
 
 describe('gather', () => {
   it('gathers along each axis of a transposed input (torch.gather)', () => {

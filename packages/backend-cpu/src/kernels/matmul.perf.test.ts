@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { be, empty, rng, stridedRandom } from '../test-helpers.js';
+import { be, empty, rng, stridedRandom } from '../../test/helpers.js';
 
 /** Prints GFLOP/s (not asserted: machines differ) and checks a few entries against dot products. */
 describe('matmul throughput', () => {

@@ -1,6 +1,6 @@
 import type { DType, TensorView } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
-import { allIndices, at, be, empty, permute, rng, stridedRandom } from '../test-helpers.js';
+import { allIndices, at, be, empty, permute, rng, stridedRandom } from '../../test/helpers.js';
 
 /** Naive batched reference in float64 via element access. */
 function naive(a: TensorView, b: TensorView, outShape: number[]): number[] {

@@ -2,7 +2,7 @@ import type { AdagradStepOptions, AdamStepOptions, DType, RmspropStepOptions, Sg
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CpuBuffer } from '../buffer.js';
 import { CpuBackend } from '../cpu-backend.js';
-import { be, rng } from '../test-helpers.js';
+import { be, rng } from '../../test/helpers.js';
 import { getNumThreads, setNumThreads, threadStats } from '../wasm/runtime.js';
 
 const js = new CpuBackend({ kernels: 'js' });

@@ -1,6 +1,6 @@
 import { philoxFill, type RandomKind } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
-import { be, empty, permute, values } from '../test-helpers.js';
+import { be, empty, permute, values } from '../../test/helpers.js';
 
 describe('random', () => {
   it.each([['uniform'], ['normal'], ['bernoulli']] as [RandomKind][])('%s matches philoxFill bit for bit (float64)', (kind) => {

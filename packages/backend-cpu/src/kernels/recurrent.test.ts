@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu-backend.js';
 import { getNumThreads, setNumThreads } from '../wasm/runtime.js';
 import { recurrentBackward, recurrentForward } from './recurrent.js';
-import { be, rng, values } from '../test-helpers.js';
+import { be, rng, values } from '../../test/helpers.js';
 
 const js = new CpuBackend({ kernels: 'js' });
 

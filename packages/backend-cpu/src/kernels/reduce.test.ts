@@ -1,6 +1,6 @@
 import type { ReduceOp } from '@torchlet/backend';
 import { describe, expect, it } from 'vitest';
-import { allIndices, at, be, empty, expand, permute, rng, stridedRandom, tensor, values } from '../test-helpers.js';
+import { allIndices, at, be, empty, expand, permute, rng, stridedRandom, tensor, values } from '../../test/helpers.js';
 
 const NAIVE: Record<ReduceOp, { init: number; f: (a: number, b: number) => number }> = {
   sum: { init: 0, f: (a, b) => a + b },

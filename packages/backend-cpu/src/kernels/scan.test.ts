@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { be, empty, permute, tensor, values } from '../test-helpers.js';
+import { be, empty, permute, tensor, values } from '../../test/helpers.js';
 
 describe('scan', () => {
   const x = permute(tensor('float64', [3, 2], [1, 4, -2, 5, 3, -6]), [1, 0]); // [[1, -2, 3], [4, 5, -6]]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { be, empty, permute, rng, tensor, values } from '../test-helpers.js';
+import { be, empty, permute, rng, tensor, values } from '../../test/helpers.js';
 
 const show = (xs: number[]) => xs.map((v) => (Number.isNaN(v) ? 'nan' : v));
 

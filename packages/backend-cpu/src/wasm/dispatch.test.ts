@@ -6,7 +6,7 @@ import * as ts from '../kernels/elementwise.js';
 import * as tsFused from '../kernels/fused.js';
 import { matmul as tsMatmul } from '../kernels/matmul.js';
 import { reduce as tsReduce } from '../kernels/reduce.js';
-import { rng } from '../test-helpers.js';
+import { rng } from '../../test/helpers.js';
 import * as wasm from './dispatch.js';
 import { wasmFeatures } from './features.js';
 import { BINARY_KERNELS, UNARY_KERNELS } from './kernel-module.js';

@@ -2,7 +2,7 @@ import type { TensorView } from '@torchlet/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CpuBuffer } from '../buffer.js';
 import * as ts from '../kernels/embedding-bag.js';
-import { be, empty, rng, stridedRandom, tensor } from '../test-helpers.js';
+import { be, empty, rng, stridedRandom, tensor } from '../../test/helpers.js';
 import * as wasm from './embedding-dispatch.js';
 import { getNumThreads, setNumThreads, wasmRuntime } from './runtime.js';
 

@@ -1,7 +1,7 @@
 import type { TensorView } from '@torchlet/backend';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import * as ts from '../kernels/cross-entropy.js';
-import { be, empty, rng, stridedRandom, tensor, values } from '../test-helpers.js';
+import { be, empty, rng, stridedRandom, tensor, values } from '../../test/helpers.js';
 import * as wasm from './loss-dispatch.js';
 import { getNumThreads, setNumThreads, threadStats, wasmRuntime } from './runtime.js';
 

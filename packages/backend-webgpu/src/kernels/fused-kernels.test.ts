@@ -8,7 +8,7 @@ import '@torchlet/backend-cpu';
 import { getBackend, type Backend, type BackendBuffer, type DType, type FusedKernels, type TensorView } from '@torchlet/backend';
 import { seededValues } from '@torchlet/backend/testing';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openTestBackend } from '../test-device.js';
+import { openTestBackend } from '../testing.js';
 
 const { backend: gpu, reason } = await openTestBackend();
 afterAll(() => gpu?.destroy());

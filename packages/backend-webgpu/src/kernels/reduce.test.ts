@@ -5,7 +5,7 @@
 import { contiguousStrides, type ReduceOp, type TensorView } from '@torchlet/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebGPUBuffer } from '../buffer.js';
-import { openTestBackend } from '../test-device.js';
+import { openTestBackend } from '../testing.js';
 import { REDUCE_CONFIG } from './reduce.js';
 
 const { backend, reason } = await openTestBackend();

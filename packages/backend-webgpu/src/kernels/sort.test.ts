@@ -2,7 +2,7 @@
 import { contiguousStrides, type TensorView } from '@torchlet/backend';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { WebGPUBuffer } from '../buffer.js';
-import { openTestBackend } from '../test-device.js';
+import { openTestBackend } from '../testing.js';
 import { SORT_CONFIG } from './sort.js';
 
 const { backend, reason } = await openTestBackend();

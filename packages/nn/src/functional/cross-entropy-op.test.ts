@@ -9,12 +9,12 @@ import { grad, gradcheck, gradgradcheck, noGrad } from '@torchlet/autograd';
 import type { Backend } from '@torchlet/backend';
 import { seededValues } from '@torchlet/backend/testing';
 import { openTestDevices } from '@torchlet/backend-webgpu/testing';
-import { fixturesAvailable, loadCase } from '@torchlet/fixtures';
+import { loadCase } from '@torchlet/fixtures';
 import * as torch from '@torchlet/tensor';
 import type { DeviceName, Tensor } from '@torchlet/tensor';
-import { compareFixture, loadFixtureInputs, loadFixtureTensor } from '@torchlet/tensor/fixture-helpers';
+import { compareFixture, loadFixtureInputs, loadFixtureTensor } from '@torchlet/test-support/fixture-helpers';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { NN_OP_FIXTURES } from '../fixture-table.js';
+import { NN_OP_FIXTURES } from '../../test/fixture-table.js';
 import { softmaxCrossEntropyOp } from './cross-entropy-op.js';
 import { crossEntropy, crossEntropyComposed, type CrossEntropyOptions, type Reduction } from './loss.js';
 
@@ -135,19 +135,20 @@ describe.each(env.devices)('crossEntropy: the fused op equals the composition on
     for (const t of [x, target, w1, w2]) t.dispose();
   });
 
-  // The class-index PyTorch fixtures (also run by fixtures.test.ts), asserting the fused path ran.
+  // The class-index PyTorch fixtures (also run by fixtures.test.ts), asserting the fused path ran;
+  // loadCase throws when the fixtures are missing.
   const fixtureCases = ['cross_entropy', 'cross_entropy_label_smoothing', 'cross_entropy_weight_ignore'];
-  test.runIf(fixturesAvailable()).each(fixtureCases)('fixture %s through the fused kernels', async (name) => {
+  test.each(fixtureCases)('fixture %s through the fused kernels', async (name) => {
     const c = loadCase(name);
     const inputs = loadFixtureInputs(c.t, device, { grad: true });
     const spy = spyFused(inputs.input!.backend);
     const out = torch.tidy(() => NN_OP_FIXTURES[name]!.run(inputs, { device })).output!;
-    const loss = torch.tidy(() => torch.sum(torch.mul(out, loadFixtureTensor(c.t['w.output']!, device, out.shape))));
+    const loss = torch.tidy(() => torch.sum(torch.mul(out, loadFixtureTensor(c.t['w.output']!, device))));
     loss.backward();
     expect(spy.calls()).toEqual([1, 1]);
     spy.restore();
     const problems = [
-      ...(await compareFixture('out.output', out, c.t['out.output']!, { rtol: c.rtol, atol: c.atol, device, zeroDimAsOne: true })),
+      ...(await compareFixture('out.output', out, c.t['out.output']!, { rtol: c.rtol, atol: c.atol, device })),
       ...(await compareFixture('grad.in.input', inputs.input!.grad, c.t['grad.in.input']!, { rtol: c.rtol, atol: c.atol, device })),
     ];
     expect(problems).toEqual([]);

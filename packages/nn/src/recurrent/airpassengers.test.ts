@@ -1,12 +1,11 @@
 /**
  * A real sequence task: next-month prediction on the AirPassengers series (Box & Jenkins,
- * 1949–1960, 144 months) from ../shared/data. A small GRU reads 12 months of the log series
+ * 1949–1960, 144 months; tooling/fixtures/data). A small GRU reads 12 months of the log series
  * (min–max scaled) and predicts the 13th; full-batch Adam must beat the persistence forecast
  * ("next month = this month") by a wide margin.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { dataFile } from '@torchlet/fixtures';
 import { Adam } from '@torchlet/optim';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
@@ -16,12 +15,10 @@ import { Linear } from '../layers/linear.js';
 import { Module } from '../module.js';
 import { GRU } from './rnn.js';
 
-const DATA = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/R_AirPassengers.csv');
 const WINDOW = 12;
 
 function series(): number[] {
-  if (!existsSync(DATA)) throw new Error(`AirPassengers data not found at ${DATA} (../shared/data beside the repository)`);
-  const rows = readFileSync(DATA, 'utf8').trim().split('\n').slice(1);
+  const rows = readFileSync(dataFile('R_AirPassengers.csv'), 'utf8').trim().split('\n').slice(1);
   return rows.map((r) => Number(r.split(',')[2]));
 }
 

@@ -2,8 +2,8 @@
  * Parity with real PyTorch for every `rnn`, `cell` and `train` fixture case, on every device:
  * outputs, final states, gradients of Σ_k sum(out.k · w.k) for the inputs, the initial states
  * and every parameter, and the two training trajectories step by step. Each case must have an
- * entry in the tables of fixture-table.ts (a case without one fails), and missing fixtures
- * fail loudly. The suite runs on 'cpu' and, when an adapter exists, on 'webgpu'
+ * entry in the tables of ../../test/recurrent-fixture-table.ts (a case without one fails), and
+ * missing fixtures fail loudly. The suite runs on 'cpu' and, when an adapter exists, on 'webgpu'
  * (REQUIRE_WEBGPU=1 makes a missing adapter a failure).
  */
 import type { DeviceName } from '@torchlet/backend';
@@ -12,7 +12,7 @@ import { addedCases, fixturesAvailable, fixturesDir, listCases, loadCase, type F
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import { afterAll, describe, expect, test } from 'vitest';
-import { RECURRENT_FIXTURES as TABLE, TRAIN_FIXTURES as TRAIN, loadFixture as load, type CompareFn } from './fixture-table.js';
+import { RECURRENT_FIXTURES as TABLE, TRAIN_FIXTURES as TRAIN, loadFixture as load, type CompareFn } from '../../test/recurrent-fixture-table.js';
 
 const env = await openTestDevices();
 afterAll(() => env.close());
@@ -36,7 +36,7 @@ const compareOn =
 
 const recurrent = (c: FixtureCase): boolean => c.kind === 'rnn' || c.kind === 'cell';
 const cases: FixtureCase[] = fixturesAvailable() ? listCases(recurrent) : [];
-// The shared suite's train cases; this repository's added ones have their own tests (../train-digits.test.ts).
+// The generated train cases; the added ones (tooling/fixtures/added) have their own tests (../train-digits.test.ts).
 const added = new Set(addedCases().map((c) => c.name));
 const trainCases: FixtureCase[] = fixturesAvailable() ? listCases((c) => c.kind === 'train' && !added.has(c.name)) : [];
 

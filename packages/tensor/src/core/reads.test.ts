@@ -22,7 +22,7 @@ import {
   type Tensor,
 } from '../index.js';
 import { viewOf } from './factory.js';
-import { withAsyncReadBackend } from '../testing/async-read-backend.js';
+import { withAsyncReadBackend } from '../../test/async-read-backend.js';
 
 let baseline: ReturnType<typeof memoryStats>;
 beforeEach(() => {
