@@ -1,4 +1,5 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
+// Kept in the d.ts (preserve): consumers get the WebGPU types the declarations use (GPUBuffer, GPUDevice …).
 /**
  * `@torchlet/backend-webgpu/testing`: the devices a shared test suite runs on, in the
  * manner of tfjs's `describeWithFlags(ALL_ENVS)` / jax-js's `suite.each(devices)`.
