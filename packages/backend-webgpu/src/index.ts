@@ -1,4 +1,5 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
+// Kept in the d.ts (preserve): consumers get the WebGPU types the declarations use (GPUBuffer, GPUDevice …).
 export { WebGPUBackend } from './webgpu-backend.js';
 export type { WebGPUBackendOptions, WebGPUStats } from './webgpu-backend.js';
 export { WebGPUBuffer } from './buffer.js';

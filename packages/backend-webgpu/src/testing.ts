@@ -1,4 +1,5 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
+// Kept in the d.ts (preserve): consumers get the WebGPU types the declarations use (GPUBuffer, GPUDevice …).
 /**
  * `@torchlet/backend-webgpu/testing`: the devices a shared test suite runs on, in the
  * manner of tfjs's `describeWithFlags(ALL_ENVS)` / jax-js's `suite.each(devices)`.
@@ -35,12 +36,10 @@ export function webgpuRequired(): boolean {
 async function preferSwiftShader(): Promise<void> {
   const e = env();
   if (e.VK_ICD_FILENAMES || e.VK_DRIVER_FILES || typeof (globalThis as { process?: unknown }).process === 'undefined') return;
-  try {
-    const fs = (await import(/* @vite-ignore */ 'node:fs')) as typeof import('node:fs');
-    if (fs.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  } catch {
-    // Not Node: nothing to configure.
-  }
+  // process.getBuiltinModule, not import('node:fs'): a browser bundle then has no Node import to resolve.
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = p?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  if (fs?.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
 export interface TestBackend {

@@ -1,25 +1,27 @@
 /**
- * File access that keeps the package browser-safe: `node:fs` is imported lazily, only when a
- * function is given a path, so bundles that pass bytes never touch it.
+ * File access that keeps the package browser-safe: Node's modules come from
+ * `process.getBuiltinModule` when a function is given a path, so a browser bundle has no
+ * `node:` import to resolve and bundles that pass bytes never touch them.
  */
 
 type FsPromises = typeof import('node:fs/promises');
 
-let fsPromise: Promise<FsPromises> | null = null;
+/** A Node built-in (`node:fs/promises` …), or null outside Node. Not `import()`: bundlers would try to resolve it. */
+export function nodeBuiltin<T>(id: string): T | null {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return (p?.getBuiltinModule?.(id) as T | undefined) ?? null;
+}
 
-async function fs(what: string): Promise<FsPromises> {
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  if (!isNode) {
-    throw new Error(`${what}: file paths need Node.js (node:fs); in the browser pass a Uint8Array instead`);
-  }
-  fsPromise ??= import(/* @vite-ignore */ 'node:fs/promises');
-  return fsPromise;
+function fs(what: string): FsPromises {
+  const f = nodeBuiltin<FsPromises>('node:fs/promises');
+  if (!f) throw new Error(`${what}: file paths need Node.js (node:fs); in the browser pass a Uint8Array instead`);
+  return f;
 }
 
 /** The bytes of `input`: itself when it is bytes, the file's contents when it is a path. */
 export async function readInput(input: Uint8Array | ArrayBuffer | string, what: string): Promise<Uint8Array> {
   if (typeof input === 'string') {
-    const f = await fs(what);
+    const f = fs(what);
     const buf = await f.readFile(input);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -87,7 +89,7 @@ function processAlive(pid: number): boolean {
  * killed saves to the same path left behind are removed first.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, what: string): Promise<void> {
-  const f = await fs(what);
+  const f = fs(what);
   await removeStaleTemps(f, path);
   const rand = Math.random().toString(36).slice(2, 10);
   const tmp = `${path}.tmp-${process.pid}-${rand}`;

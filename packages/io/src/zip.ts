@@ -5,6 +5,7 @@
  */
 import { crc32 } from './crc32.js';
 import type { ErrorFactory } from './elements.js';
+import { nodeBuiltin } from './files.js';
 
 export interface ZipEntry {
   name: string;
@@ -128,18 +129,10 @@ export async function readZipEntry(bytes: Uint8Array, entry: ZipEntry, fail: Err
   return data;
 }
 
-type Zlib = typeof import('node:zlib');
-let zlibPromise: Promise<Zlib | null> | null = null;
-
-function nodeZlib(): Promise<Zlib | null> {
-  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-  zlibPromise ??= isNode ? import(/* @vite-ignore */ 'node:zlib').catch(() => null) : Promise.resolve(null);
-  return zlibPromise;
-}
 
 /** Raw-deflate decompression bounded to `expected` bytes: node:zlib in Node, DecompressionStream elsewhere. */
 async function inflateRaw(data: Uint8Array, expected: number, name: string, fail: ErrorFactory): Promise<Uint8Array> {
-  const zlib = await nodeZlib();
+  const zlib = nodeBuiltin<typeof import('node:zlib')>('node:zlib');
   if (zlib) {
     try {
       const out = zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, expected) });

@@ -2,8 +2,10 @@
 import '@torchlet/backend-cpu';
 import { setTensorCheck } from './memory/lifetime.js';
 import { Tensor } from './core/tensor.js';
+import { installTensorMethods } from './methods.js';
 
 setTensorCheck((v) => v instanceof Tensor);
+installTensorMethods();
 
 export type { DType, DeviceName, HostArray } from '@torchlet/backend';
 

@@ -403,7 +403,8 @@ export class ModuleBuilder {
     return this.#exports.map(([n]) => n);
   }
 
-  encode(): Uint8Array<ArrayBuffer> {
+  /** The module's bytes (an ArrayBuffer: `Uint8Array<ArrayBuffer>` would need TypeScript 5.7 in consumers' d.ts checks). */
+  encode(): ArrayBuffer {
     const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
     const section = (id: number, content: number[]) => {
       out.push(id);
@@ -461,6 +462,6 @@ export class ModuleBuilder {
       for (const b of body) code.push(b);
     }
     section(10, code);
-    return new Uint8Array(out);
+    return new Uint8Array(out).buffer;
   }
 }

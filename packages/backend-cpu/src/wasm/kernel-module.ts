@@ -74,7 +74,7 @@ export interface KernelModuleOptions {
 }
 
 export interface KernelModule {
-  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly bytes: ArrayBuffer;
   readonly exports: string[];
   readonly geometry: MatmulGeometry;
 }

@@ -1,6 +1,6 @@
-import { describe } from 'vitest';
 import type { Backend } from '../backend.js';
-import { SuiteContext, type ConformanceOptions } from './context.js';
+import { SuiteContext } from './context.js';
+import type { ConformanceOptions } from './options.js';
 import { elementwiseSuite } from './suites/elementwise.js';
 import { fusedSuite } from './suites/fused.js';
 import { indexingSuite } from './suites/indexing.js';
@@ -9,6 +9,7 @@ import { memorySuite } from './suites/memory.js';
 import { randomSuite } from './suites/random.js';
 import { reduceSuite } from './suites/reduce.js';
 import { sortSuite } from './suites/sort.js';
+import { describe } from './vitest.js';
 
 /**
  * Registers the backend conformance suite (vitest `describe`/`it` blocks) for one

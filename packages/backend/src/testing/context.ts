@@ -1,32 +1,9 @@
-import { beforeAll, expect, it, type TestContext } from 'vitest';
+import type { TestContext } from 'vitest';
 import type { Backend } from '../backend.js';
 import type { DType } from '../dtype.js';
 import { BufferScope } from './helpers.js';
-
-/** Tolerances for one floating dtype. */
-export interface FloatTolerance {
-  /** Relative tolerance for exact-ish arithmetic (add, mul, sums, matmul …). */
-  rtol: number;
-  /** Absolute tolerance. */
-  atol: number;
-  /** Relative tolerance for transcendental unary ops (exp, erf, gelu …) and fused kernels. */
-  transcendentalRtol: number;
-}
-
-export interface ConformanceTolerances {
-  float16?: Partial<FloatTolerance>;
-  float32?: Partial<FloatTolerance>;
-  float64?: Partial<FloatTolerance>;
-  /** Relative tolerance of `random('normal')` against `philoxFill` (default 1e-5). */
-  normalRtol?: number;
-}
-
-export interface ConformanceOptions {
-  /** dtypes whose cases are skipped even when the backend lists them in `dtypes`. */
-  skipDTypes?: DType[];
-  /** Overrides of the default tolerances (float32: rtol 1e-5, atol 1e-6, transcendental rtol 1e-4). */
-  tolerance?: ConformanceTolerances;
-}
+import type { ConformanceOptions, FloatTolerance } from './options.js';
+import { beforeAll, expect, it } from './vitest.js';
 
 const DEFAULT_TOLERANCE: Record<'float16' | 'float32' | 'float64', FloatTolerance> = {
   float16: { rtol: 2e-3, atol: 1e-3, transcendentalRtol: 5e-3 },

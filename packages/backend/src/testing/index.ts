@@ -1,5 +1,5 @@
 export { runConformanceSuite } from './conformance.js';
-export type { ConformanceOptions, ConformanceTolerances, FloatTolerance } from './context.js';
+export type { ConformanceOptions, ConformanceTolerances, FloatTolerance } from './options.js';
 export {
   assertClose,
   assertEqual,

@@ -26,13 +26,10 @@ async function* fromReadableStream(stream: ReadableStream<Uint8Array | string>):
 }
 
 async function* fromFile(path: string | URL, highWaterMark: number): AsyncGenerator<Uint8Array | string> {
-  const specifier = 'node:fs';
-  let fs: typeof import('node:fs');
-  try {
-    fs = (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs');
-  } catch {
-    throw new TypeError('file paths need Node.js; in a browser pass a ReadableStream, e.g. (await fetch(url)).body');
-  }
+  // process.getBuiltinModule, not import('node:fs'): a browser bundle then has no Node import to resolve.
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = p?.getBuiltinModule?.('node:fs') as typeof import('node:fs') | undefined;
+  if (!fs) throw new TypeError('file paths need Node.js; in a browser pass a ReadableStream, e.g. (await fetch(url)).body');
   yield* fs.createReadStream(path, { highWaterMark }) as AsyncIterable<Uint8Array>;
 }
 

@@ -197,18 +197,21 @@ export class Vocab {
 
   /** Writes the vocabulary as JSON (Node). */
   async save(path: string): Promise<void> {
-    const fs = await nodeFs();
+    const fs = nodeFs();
     await fs.writeFile(path, JSON.stringify(this.toJSON()), 'utf8');
   }
 
   /** Reads a vocabulary written by `save` (Node). */
   static async load(path: string): Promise<Vocab> {
-    const fs = await nodeFs();
+    const fs = nodeFs();
     return Vocab.fromJSON(await fs.readFile(path, 'utf8'));
   }
 }
 
-async function nodeFs(): Promise<typeof import('node:fs/promises')> {
-  const specifier = 'node:fs/promises';
-  return (await import(/* @vite-ignore */ specifier)) as typeof import('node:fs/promises');
+/** node:fs/promises from `process.getBuiltinModule`: a browser bundle then has no Node import to resolve. */
+function nodeFs(): typeof import('node:fs/promises') {
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = p?.getBuiltinModule?.('node:fs/promises') as typeof import('node:fs/promises') | undefined;
+  if (!fs) throw new TypeError('Vocab.save/load need Node.js (node:fs); elsewhere use toJSON/fromJSON');
+  return fs;
 }

@@ -1,3 +1,5 @@
+/// <reference lib="esnext.disposable" preserve="true" />
+// Kept in the d.ts (preserve): consumers need it for `[Symbol.dispose]` unless their lib has esnext.disposable.
 import {
   contiguousStrides,
   getBackend,

@@ -252,25 +252,28 @@ function syncRead(t: Tensor, op: string, asyncForm: string): ArrayLike<number> {
   return hostValues(t, t.dataSync());
 }
 
-Tensor.prototype.toString = function () {
-  if (this.isDisposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}])`;
-  if (!this.backend.canReadSync) return `tensor(<${this.device}>, shape=[${this.shape.join(', ')}], dtype=${TORCH_DTYPE[this.dtype]})`;
-  return formatTensor(hostValues(this, this.dataSync()), this.shape, this.dtype, suffixesOf(this));
-};
+/** Puts the printing and host reads methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installFormatMethods(): void {
+  Tensor.prototype.toString = function () {
+    if (this.isDisposed) return `tensor(<disposed>, shape=[${this.shape.join(', ')}])`;
+    if (!this.backend.canReadSync) return `tensor(<${this.device}>, shape=[${this.shape.join(', ')}], dtype=${TORCH_DTYPE[this.dtype]})`;
+    return formatTensor(hostValues(this, this.dataSync()), this.shape, this.dtype, suffixesOf(this));
+  };
 
-Tensor.prototype.format = async function () {
-  return formatTensor(hostValues(this, await this.data()), this.shape, this.dtype, suffixesOf(this));
-};
+  Tensor.prototype.format = async function () {
+    return formatTensor(hostValues(this, await this.data()), this.shape, this.dtype, suffixesOf(this));
+  };
 
-Tensor.prototype.tolist = function () {
-  return nest(syncRead(this, 'tolist()', 'await tensor.tolistAsync()'), this.shape, this.dtype);
-};
+  Tensor.prototype.tolist = function () {
+    return nest(syncRead(this, 'tolist()', 'await tensor.tolistAsync()'), this.shape, this.dtype);
+  };
 
-Tensor.prototype.tolistAsync = async function () {
-  return nest(hostValues(this, await this.data()), this.shape, this.dtype);
-};
+  Tensor.prototype.tolistAsync = async function () {
+    return nest(hostValues(this, await this.data()), this.shape, this.dtype);
+  };
 
-// Node's console.log / util.inspect print the PyTorch repr too.
-(Tensor.prototype as unknown as Record<symbol, unknown>)[Symbol.for('nodejs.util.inspect.custom')] = function (this: Tensor) {
-  return this.toString();
-};
+  // Node's console.log / util.inspect print the PyTorch repr too.
+  (Tensor.prototype as unknown as Record<symbol, unknown>)[Symbol.for('nodejs.util.inspect.custom')] = function (this: Tensor) {
+    return this.toString();
+  };
+}

@@ -134,39 +134,42 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.to = function (target) {
-  return to(this, target);
-};
-Tensor.prototype.toAsync = function (target) {
-  return toAsync(this, target);
-};
-Tensor.prototype.float = function () {
-  return cast(this, 'float32');
-};
-Tensor.prototype.double = function () {
-  return cast(this, 'float64');
-};
-Tensor.prototype.int = function () {
-  return cast(this, 'int32');
-};
-Tensor.prototype.long = function () {
-  return cast(this, 'int32');
-};
-Tensor.prototype.bool = function () {
-  return cast(this, 'bool');
-};
-Tensor.prototype.half = function () {
-  return cast(this, 'float16');
-};
-Tensor.prototype.cpu = function () {
-  return toDevice(this, 'cpu');
-};
-Tensor.prototype.clone = function () {
-  return clone(this);
-};
-Tensor.prototype.contiguous = function () {
-  return contiguous(this);
-};
-Tensor.prototype.detach = function () {
-  return detach(this);
-};
+/** Puts the conversion methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installConversionMethods(): void {
+  Tensor.prototype.to = function (target) {
+    return to(this, target);
+  };
+  Tensor.prototype.toAsync = function (target) {
+    return toAsync(this, target);
+  };
+  Tensor.prototype.float = function () {
+    return cast(this, 'float32');
+  };
+  Tensor.prototype.double = function () {
+    return cast(this, 'float64');
+  };
+  Tensor.prototype.int = function () {
+    return cast(this, 'int32');
+  };
+  Tensor.prototype.long = function () {
+    return cast(this, 'int32');
+  };
+  Tensor.prototype.bool = function () {
+    return cast(this, 'bool');
+  };
+  Tensor.prototype.half = function () {
+    return cast(this, 'float16');
+  };
+  Tensor.prototype.cpu = function () {
+    return toDevice(this, 'cpu');
+  };
+  Tensor.prototype.clone = function () {
+    return clone(this);
+  };
+  Tensor.prototype.contiguous = function () {
+    return contiguous(this);
+  };
+  Tensor.prototype.detach = function () {
+    return detach(this);
+  };
+}

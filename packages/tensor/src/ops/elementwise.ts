@@ -43,9 +43,8 @@ function unaryForward(op: UnaryOp, x: Tensor): Tensor {
   });
 }
 
-const unaryDefs = new Map<UnaryOp, OpDef>();
-for (const op of UNARY_OPS) {
-  unaryDefs.set(
+const unaryDefs = new Map<UnaryOp, OpDef>(
+  UNARY_OPS.map((op) => [
     op,
     registerOp({
       name: op,
@@ -53,8 +52,8 @@ for (const op of UNARY_OPS) {
       differentiable: !UNARY_BOOL_OUTPUT.has(op),
       forward: ([x]) => unaryForward(op, x!),
     }),
-  );
-}
+  ]),
+);
 
 /** Applies a unary primitive through the dispatcher. */
 export function unary(op: UnaryOp, x: Tensor): Tensor {
@@ -132,9 +131,8 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   );
 }
 
-const binaryDefs = new Map<BinaryOp, OpDef>();
-for (const op of BINARY_OPS) {
-  binaryDefs.set(
+const binaryDefs = new Map<BinaryOp, OpDef>(
+  BINARY_OPS.map((op) => [
     op,
     registerOp({
       name: op,
@@ -142,8 +140,8 @@ for (const op of BINARY_OPS) {
       differentiable: !BINARY_BOOL_OUTPUT.has(op) && op !== 'floorDivide',
       forward: ([a, b]) => binaryForward(op, a!, b!),
     }),
-  );
-}
+  ]),
+);
 
 /**
  * Applies a binary primitive with broadcasting; number/boolean operands become 0-dim
@@ -273,32 +271,3 @@ declare module '../core/tensor.js' {
     where(cond: Tensor, other: Operand): Tensor;
   }
 }
-
-const proto = Tensor.prototype as unknown as Record<string, unknown>;
-for (const op of UNARY_OPS) {
-  if (op === 'gelu' || op === 'geluTanh') continue;
-  proto[op] = function (this: Tensor) {
-    return unary(op, this);
-  };
-}
-Tensor.prototype.gelu = function (options) {
-  return gelu(this, options);
-};
-Tensor.prototype.add = function (other, options) {
-  return add(this, other, options);
-};
-Tensor.prototype.sub = function (other, options) {
-  return sub(this, other, options);
-};
-Tensor.prototype.div = function (other, options) {
-  return div(this, other, options);
-};
-for (const op of BINARY_OPS) {
-  if (op === 'add' || op === 'sub' || op === 'div') continue;
-  proto[op] = function (this: Tensor, other: Operand) {
-    return binary(op, this, other);
-  };
-}
-Tensor.prototype.where = function (cond, other) {
-  return where(cond, this, other);
-};

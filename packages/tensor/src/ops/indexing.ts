@@ -787,37 +787,40 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.gather = function (dim, index) {
-  return gather(this, dim, index);
-};
-Tensor.prototype.scatter = function (dim, index, src) {
-  return scatter(this, dim, index, src);
-};
-Tensor.prototype.scatterAdd = function (dim, index, src) {
-  return scatterAdd(this, dim, index, src);
-};
-Tensor.prototype.indexSelect = function (dim, index) {
-  return indexSelect(this, dim, index);
-};
-Tensor.prototype.indexAdd = function (dim, index, source, options) {
-  return indexAdd(this, dim, index, source, options);
-};
-Tensor.prototype.maskedFill = function (mask, value) {
-  return maskedFill(this, mask, value);
-};
-Tensor.prototype.maskedSelect = function (mask) {
-  return maskedSelect(this, mask);
-};
-(Tensor.prototype as unknown as Record<string, unknown>).nonzero = function (this: Tensor, options?: NonzeroOptions) {
-  return nonzero(this, options as NonzeroOptions & { asTuple: true });
-};
-Tensor.prototype.argwhere = function () {
-  return argwhere(this);
-};
-Tensor.prototype.index = function (...items) {
-  return index(this, ...items);
-};
-Tensor.prototype.set = function (items, value) {
-  setIndex(this, items, value);
-  return this;
-};
+/** Puts the indexing methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installIndexingMethods(): void {
+  Tensor.prototype.gather = function (dim, index) {
+    return gather(this, dim, index);
+  };
+  Tensor.prototype.scatter = function (dim, index, src) {
+    return scatter(this, dim, index, src);
+  };
+  Tensor.prototype.scatterAdd = function (dim, index, src) {
+    return scatterAdd(this, dim, index, src);
+  };
+  Tensor.prototype.indexSelect = function (dim, index) {
+    return indexSelect(this, dim, index);
+  };
+  Tensor.prototype.indexAdd = function (dim, index, source, options) {
+    return indexAdd(this, dim, index, source, options);
+  };
+  Tensor.prototype.maskedFill = function (mask, value) {
+    return maskedFill(this, mask, value);
+  };
+  Tensor.prototype.maskedSelect = function (mask) {
+    return maskedSelect(this, mask);
+  };
+  (Tensor.prototype as unknown as Record<string, unknown>).nonzero = function (this: Tensor, options?: NonzeroOptions) {
+    return nonzero(this, options as NonzeroOptions & { asTuple: true });
+  };
+  Tensor.prototype.argwhere = function () {
+    return argwhere(this);
+  };
+  Tensor.prototype.index = function (...items) {
+    return index(this, ...items);
+  };
+  Tensor.prototype.set = function (items, value) {
+    setIndex(this, items, value);
+    return this;
+  };
+}

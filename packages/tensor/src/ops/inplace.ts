@@ -57,13 +57,9 @@ function binaryCompute(op: BinaryInplace, self: Tensor, other: Operand, a: Binar
   return binary(op, self, other);
 }
 
-const binaryDefs = new Map<BinaryInplace, OpDef<BinaryAttrs>>();
-for (const op of BINARY_INPLACE) {
-  binaryDefs.set(
-    op,
-    inplaceOp<BinaryAttrs>(`${op}_`, (self, [other], a) => binaryCompute(op, self, other ?? a.scalar!, a)),
-  );
-}
+const binaryDefs = new Map<BinaryInplace, OpDef<BinaryAttrs>>(
+  BINARY_INPLACE.map((op) => [op, inplaceOp<BinaryAttrs>(`${op}_`, (self, [other], a) => binaryCompute(op, self, other ?? a.scalar!, a))]),
+);
 
 function binaryInplace(op: BinaryInplace, self: Tensor, other: Operand, extra: Omit<BinaryAttrs, 'scalar'> = {}): Tensor {
   const def = binaryDefs.get(op)!;
@@ -91,8 +87,7 @@ export const UNARY_INPLACE_OPS = UNARY_OPS.filter(
   (op) => !UNARY_BOOL_OUTPUT.has(op) && op !== 'gelu' && op !== 'geluTanh' && op !== 'softplus' && op !== 'silu',
 ) as UnaryOp[];
 
-const unaryDefs = new Map<UnaryOp, OpDef>();
-for (const op of UNARY_INPLACE_OPS) unaryDefs.set(op, inplaceOp(`${op}_`, (self) => unary(op, self)));
+const unaryDefs = new Map<UnaryOp, OpDef>(UNARY_INPLACE_OPS.map((op) => [op, inplaceOp(`${op}_`, (self) => unary(op, self))]));
 
 /** Applies a unary op in place (`x.exp_()` is `unaryInplace('exp', x)`). */
 export function unaryInplace(op: UnaryOp, self: Tensor): Tensor {
@@ -256,68 +251,71 @@ declare module '../core/tensor.js' {
   }
 }
 
-const proto = Tensor.prototype as unknown as Record<string, unknown>;
-for (const op of UNARY_INPLACE_OPS) {
-  proto[`${op}_`] = function (this: Tensor) {
-    unaryInplace(op, this);
+/** Puts the in-place methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installInplaceMethods(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  for (const op of UNARY_INPLACE_OPS) {
+    proto[`${op}_`] = function (this: Tensor) {
+      unaryInplace(op, this);
+      return this;
+    };
+  }
+  for (const op of ['mul', 'pow', 'remainder', 'atan2', 'floorDivide'] as const) {
+    proto[`${op}_`] = function (this: Tensor, other: Operand) {
+      binaryInplace(op, this, other);
+      return this;
+    };
+  }
+  Tensor.prototype.copy_ = function (src) {
+    copy_(this, src);
+    return this;
+  };
+  Tensor.prototype.add_ = function (other, options) {
+    add_(this, other, options);
+    return this;
+  };
+  Tensor.prototype.sub_ = function (other, options) {
+    sub_(this, other, options);
+    return this;
+  };
+  Tensor.prototype.div_ = function (other, options) {
+    div_(this, other, options);
+    return this;
+  };
+  Tensor.prototype.fill_ = function (value) {
+    fill_(this, value);
+    return this;
+  };
+  Tensor.prototype.zero_ = function () {
+    zero_(this);
+    return this;
+  };
+  Tensor.prototype.clamp_ = function (min, max) {
+    clamp_(this, min, max);
+    return this;
+  };
+  Tensor.prototype.clampMin_ = function (min) {
+    clampMin_(this, min);
+    return this;
+  };
+  Tensor.prototype.clampMax_ = function (max) {
+    clampMax_(this, max);
+    return this;
+  };
+  Tensor.prototype.maskedFill_ = function (mask, value) {
+    maskedFill_(this, mask, value);
+    return this;
+  };
+  Tensor.prototype.scatter_ = function (dim, index, src) {
+    scatter_(this, dim, index, src);
+    return this;
+  };
+  Tensor.prototype.scatterAdd_ = function (dim, index, src) {
+    scatterAdd_(this, dim, index, src);
+    return this;
+  };
+  Tensor.prototype.indexAdd_ = function (dim, index, source, options) {
+    indexAdd_(this, dim, index, source, options);
     return this;
   };
 }
-for (const op of ['mul', 'pow', 'remainder', 'atan2', 'floorDivide'] as const) {
-  proto[`${op}_`] = function (this: Tensor, other: Operand) {
-    binaryInplace(op, this, other);
-    return this;
-  };
-}
-Tensor.prototype.copy_ = function (src) {
-  copy_(this, src);
-  return this;
-};
-Tensor.prototype.add_ = function (other, options) {
-  add_(this, other, options);
-  return this;
-};
-Tensor.prototype.sub_ = function (other, options) {
-  sub_(this, other, options);
-  return this;
-};
-Tensor.prototype.div_ = function (other, options) {
-  div_(this, other, options);
-  return this;
-};
-Tensor.prototype.fill_ = function (value) {
-  fill_(this, value);
-  return this;
-};
-Tensor.prototype.zero_ = function () {
-  zero_(this);
-  return this;
-};
-Tensor.prototype.clamp_ = function (min, max) {
-  clamp_(this, min, max);
-  return this;
-};
-Tensor.prototype.clampMin_ = function (min) {
-  clampMin_(this, min);
-  return this;
-};
-Tensor.prototype.clampMax_ = function (max) {
-  clampMax_(this, max);
-  return this;
-};
-Tensor.prototype.maskedFill_ = function (mask, value) {
-  maskedFill_(this, mask, value);
-  return this;
-};
-Tensor.prototype.scatter_ = function (dim, index, src) {
-  scatter_(this, dim, index, src);
-  return this;
-};
-Tensor.prototype.scatterAdd_ = function (dim, index, src) {
-  scatterAdd_(this, dim, index, src);
-  return this;
-};
-Tensor.prototype.indexAdd_ = function (dim, index, source, options) {
-  indexAdd_(this, dim, index, source, options);
-  return this;
-};

@@ -563,30 +563,33 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.matmul = function (other) {
-  return matmul(this, other);
-};
-Tensor.prototype.mm = function (other) {
-  return mm(this, other);
-};
-Tensor.prototype.bmm = function (other) {
-  return bmm(this, other);
-};
-Tensor.prototype.mv = function (vec) {
-  return mv(this, vec);
-};
-Tensor.prototype.dot = function (other) {
-  return dot(this, other);
-};
-Tensor.prototype.outer = function (other) {
-  return outer(this, other);
-};
-Tensor.prototype.addmm = function (mat1, mat2, options) {
-  return addmm(this, mat1, mat2, options);
-};
-Tensor.prototype.baddbmm = function (batch1, batch2, options) {
-  return baddbmm(this, batch1, batch2, options);
-};
-Tensor.prototype.addmv = function (mat, vec, options) {
-  return addmv(this, mat, vec, options);
-};
+/** Puts the linear-algebra methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installLinalgMethods(): void {
+  Tensor.prototype.matmul = function (other) {
+    return matmul(this, other);
+  };
+  Tensor.prototype.mm = function (other) {
+    return mm(this, other);
+  };
+  Tensor.prototype.bmm = function (other) {
+    return bmm(this, other);
+  };
+  Tensor.prototype.mv = function (vec) {
+    return mv(this, vec);
+  };
+  Tensor.prototype.dot = function (other) {
+    return dot(this, other);
+  };
+  Tensor.prototype.outer = function (other) {
+    return outer(this, other);
+  };
+  Tensor.prototype.addmm = function (mat1, mat2, options) {
+    return addmm(this, mat1, mat2, options);
+  };
+  Tensor.prototype.baddbmm = function (batch1, batch2, options) {
+    return baddbmm(this, batch1, batch2, options);
+  };
+  Tensor.prototype.addmv = function (mat, vec, options) {
+    return addmv(this, mat, vec, options);
+  };
+}

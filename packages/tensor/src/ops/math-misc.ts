@@ -280,33 +280,36 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.clamp = function (a, b) {
-  return clamp(this, a, b);
-};
-Tensor.prototype.clip = function (a, b) {
-  return clamp(this, a, b);
-};
-Tensor.prototype.clampMin = function (min) {
-  return clampMin(this, min);
-};
-Tensor.prototype.clampMax = function (max) {
-  return clampMax(this, max);
-};
-Tensor.prototype.isclose = function (other, options) {
-  return isclose(this, other, options);
-};
-Tensor.prototype.allclose = function (other, options) {
-  return allclose(this, other, options);
-};
-Tensor.prototype.equal = function (other) {
-  return equal(this, other);
-};
-Tensor.prototype.lerp = function (end, weight) {
-  return lerp(this, end, weight);
-};
-Tensor.prototype.addcmul = function (t1, t2, options) {
-  return addcmul(this, t1, t2, options);
-};
-Tensor.prototype.addcdiv = function (t1, t2, options) {
-  return addcdiv(this, t1, t2, options);
-};
+/** Puts the clamp/compare/lerp methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installMathMiscMethods(): void {
+  Tensor.prototype.clamp = function (a, b) {
+    return clamp(this, a, b);
+  };
+  Tensor.prototype.clip = function (a, b) {
+    return clamp(this, a, b);
+  };
+  Tensor.prototype.clampMin = function (min) {
+    return clampMin(this, min);
+  };
+  Tensor.prototype.clampMax = function (max) {
+    return clampMax(this, max);
+  };
+  Tensor.prototype.isclose = function (other, options) {
+    return isclose(this, other, options);
+  };
+  Tensor.prototype.allclose = function (other, options) {
+    return allclose(this, other, options);
+  };
+  Tensor.prototype.equal = function (other) {
+    return equal(this, other);
+  };
+  Tensor.prototype.lerp = function (end, weight) {
+    return lerp(this, end, weight);
+  };
+  Tensor.prototype.addcmul = function (t1, t2, options) {
+    return addcmul(this, t1, t2, options);
+  };
+  Tensor.prototype.addcdiv = function (t1, t2, options) {
+    return addcdiv(this, t1, t2, options);
+  };
+}

@@ -808,63 +808,66 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.sum = function (a, b) {
-  return sum(this, a, b);
-};
-Tensor.prototype.prod = function (a, b) {
-  return prod(this, a, b);
-};
-Tensor.prototype.mean = function (a, b) {
-  return mean(this, a, b);
-};
-Tensor.prototype.var = function (a, b) {
-  return variance(this, a, b);
-};
-Tensor.prototype.std = function (a, b) {
-  return std(this, a, b);
-};
-Tensor.prototype.amax = function (a, b) {
-  return amax(this, a, b);
-};
-Tensor.prototype.amin = function (a, b) {
-  return amin(this, a, b);
-};
-Tensor.prototype.max = function (this: Tensor, a?: any, b?: any): any {
-  return max(this, a, b);
-} as Tensor['max'];
-Tensor.prototype.min = function (this: Tensor, a?: any, b?: any): any {
-  return min(this, a, b);
-} as Tensor['min'];
-Tensor.prototype.argmax = function (a, b) {
-  return argmax(this, a, b);
-};
-Tensor.prototype.argmin = function (a, b) {
-  return argmin(this, a, b);
-};
-Tensor.prototype.logsumexp = function (a, b) {
-  return logsumexp(this, a, b);
-};
-Tensor.prototype.cumsum = function (dim, options) {
-  return cumsum(this, dim, options);
-};
-Tensor.prototype.cumprod = function (dim, options) {
-  return cumprod(this, dim, options);
-};
-Tensor.prototype.cummax = function (dim) {
-  return cummax(this, dim);
-};
-Tensor.prototype.cummin = function (dim) {
-  return cummin(this, dim);
-};
-Tensor.prototype.all = function (a, b) {
-  return all(this, a, b);
-};
-Tensor.prototype.any = function (a, b) {
-  return any(this, a, b);
-};
-Tensor.prototype.countNonzero = function (a) {
-  return countNonzero(this, a);
-};
-Tensor.prototype.norm = function (a, b) {
-  return norm(this, a, b);
-};
+/** Puts the reduction methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installReduceMethods(): void {
+  Tensor.prototype.sum = function (a, b) {
+    return sum(this, a, b);
+  };
+  Tensor.prototype.prod = function (a, b) {
+    return prod(this, a, b);
+  };
+  Tensor.prototype.mean = function (a, b) {
+    return mean(this, a, b);
+  };
+  Tensor.prototype.var = function (a, b) {
+    return variance(this, a, b);
+  };
+  Tensor.prototype.std = function (a, b) {
+    return std(this, a, b);
+  };
+  Tensor.prototype.amax = function (a, b) {
+    return amax(this, a, b);
+  };
+  Tensor.prototype.amin = function (a, b) {
+    return amin(this, a, b);
+  };
+  Tensor.prototype.max = function (this: Tensor, a?: any, b?: any): any {
+    return max(this, a, b);
+  } as Tensor['max'];
+  Tensor.prototype.min = function (this: Tensor, a?: any, b?: any): any {
+    return min(this, a, b);
+  } as Tensor['min'];
+  Tensor.prototype.argmax = function (a, b) {
+    return argmax(this, a, b);
+  };
+  Tensor.prototype.argmin = function (a, b) {
+    return argmin(this, a, b);
+  };
+  Tensor.prototype.logsumexp = function (a, b) {
+    return logsumexp(this, a, b);
+  };
+  Tensor.prototype.cumsum = function (dim, options) {
+    return cumsum(this, dim, options);
+  };
+  Tensor.prototype.cumprod = function (dim, options) {
+    return cumprod(this, dim, options);
+  };
+  Tensor.prototype.cummax = function (dim) {
+    return cummax(this, dim);
+  };
+  Tensor.prototype.cummin = function (dim) {
+    return cummin(this, dim);
+  };
+  Tensor.prototype.all = function (a, b) {
+    return all(this, a, b);
+  };
+  Tensor.prototype.any = function (a, b) {
+    return any(this, a, b);
+  };
+  Tensor.prototype.countNonzero = function (a) {
+    return countNonzero(this, a);
+  };
+  Tensor.prototype.norm = function (a, b) {
+    return norm(this, a, b);
+  };
+}

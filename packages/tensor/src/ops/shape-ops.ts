@@ -534,42 +534,45 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.split = function (sizeOrSections, dim) {
-  return split(this, sizeOrSections, dim);
-};
-Tensor.prototype.chunk = function (chunks, dim) {
-  return chunk(this, chunks, dim);
-};
-Tensor.prototype.unbind = function (dim) {
-  return unbind(this, dim);
-};
-Tensor.prototype.flip = function (dims) {
-  return flip(this, dims);
-};
-Tensor.prototype.fliplr = function () {
-  return fliplr(this);
-};
-Tensor.prototype.flipud = function () {
-  return flipud(this);
-};
-Tensor.prototype.roll = function (shifts, dims) {
-  return roll(this, shifts, dims);
-};
-(Tensor.prototype as unknown as Record<string, unknown>).repeat = function (this: Tensor, ...sizes: (number | readonly number[])[]) {
-  return repeat(this, ...sizes);
-};
-Tensor.prototype.tile = function (dims) {
-  return tile(this, dims);
-};
-Tensor.prototype.repeatInterleave = function (repeats, dim) {
-  return repeatInterleave(this, repeats, dim);
-};
-Tensor.prototype.tril = function (diagonal) {
-  return tril(this, diagonal);
-};
-Tensor.prototype.triu = function (diagonal) {
-  return triu(this, diagonal);
-};
-Tensor.prototype.diag = function (diagonal) {
-  return diag(this, diagonal);
-};
+/** Puts the shape methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installShapeMethods(): void {
+  Tensor.prototype.split = function (sizeOrSections, dim) {
+    return split(this, sizeOrSections, dim);
+  };
+  Tensor.prototype.chunk = function (chunks, dim) {
+    return chunk(this, chunks, dim);
+  };
+  Tensor.prototype.unbind = function (dim) {
+    return unbind(this, dim);
+  };
+  Tensor.prototype.flip = function (dims) {
+    return flip(this, dims);
+  };
+  Tensor.prototype.fliplr = function () {
+    return fliplr(this);
+  };
+  Tensor.prototype.flipud = function () {
+    return flipud(this);
+  };
+  Tensor.prototype.roll = function (shifts, dims) {
+    return roll(this, shifts, dims);
+  };
+  (Tensor.prototype as unknown as Record<string, unknown>).repeat = function (this: Tensor, ...sizes: (number | readonly number[])[]) {
+    return repeat(this, ...sizes);
+  };
+  Tensor.prototype.tile = function (dims) {
+    return tile(this, dims);
+  };
+  Tensor.prototype.repeatInterleave = function (repeats, dim) {
+    return repeatInterleave(this, repeats, dim);
+  };
+  Tensor.prototype.tril = function (diagonal) {
+    return tril(this, diagonal);
+  };
+  Tensor.prototype.triu = function (diagonal) {
+    return triu(this, diagonal);
+  };
+  Tensor.prototype.diag = function (diagonal) {
+    return diag(this, diagonal);
+  };
+}

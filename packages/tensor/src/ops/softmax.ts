@@ -122,9 +122,12 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.softmax = function (dim, options) {
-  return softmax(this, dim, options);
-};
-Tensor.prototype.logSoftmax = function (dim, options) {
-  return logSoftmax(this, dim, options);
-};
+/** Puts the softmax methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installSoftmaxMethods(): void {
+  Tensor.prototype.softmax = function (dim, options) {
+    return softmax(this, dim, options);
+  };
+  Tensor.prototype.logSoftmax = function (dim, options) {
+    return logSoftmax(this, dim, options);
+  };
+}

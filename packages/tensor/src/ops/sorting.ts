@@ -246,21 +246,24 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.sort = function (options) {
-  return sort(this, options);
-};
-Tensor.prototype.argsort = function (options) {
-  return argsort(this, options);
-};
-Tensor.prototype.msort = function () {
-  return msort(this);
-};
-Tensor.prototype.topk = function (k, options) {
-  return topk(this, k, options);
-};
-Tensor.prototype.kthvalue = function (k, options) {
-  return kthvalue(this, k, options);
-};
-(Tensor.prototype as unknown as Record<string, unknown>).unique = function (this: Tensor, options?: UniqueOptions) {
-  return unique(this, options ?? {});
-};
+/** Puts the sorting methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installSortingMethods(): void {
+  Tensor.prototype.sort = function (options) {
+    return sort(this, options);
+  };
+  Tensor.prototype.argsort = function (options) {
+    return argsort(this, options);
+  };
+  Tensor.prototype.msort = function () {
+    return msort(this);
+  };
+  Tensor.prototype.topk = function (k, options) {
+    return topk(this, k, options);
+  };
+  Tensor.prototype.kthvalue = function (k, options) {
+    return kthvalue(this, k, options);
+  };
+  (Tensor.prototype as unknown as Record<string, unknown>).unique = function (this: Tensor, options?: UniqueOptions) {
+    return unique(this, options ?? {});
+  };
+}

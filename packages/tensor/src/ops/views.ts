@@ -436,70 +436,73 @@ declare module '../core/tensor.js' {
 }
 
 type AnyArgs = (number | readonly number[])[];
-const proto = Tensor.prototype as unknown as Record<string, unknown>;
-proto.view = function (this: Tensor, ...shape: AnyArgs) {
-  return view(this, ...shape);
-};
-proto.reshape = function (this: Tensor, ...shape: AnyArgs) {
-  return reshape(this, ...shape);
-};
-proto.permute = function (this: Tensor, ...dims: AnyArgs) {
-  return permute(this, ...dims);
-};
-proto.expand = function (this: Tensor, ...sizes: AnyArgs) {
-  return expand(this, ...sizes);
-};
-Tensor.prototype.viewAs = function (other) {
-  return viewAs(this, other);
-};
-Tensor.prototype.reshapeAs = function (other) {
-  return reshapeAs(this, other);
-};
-Tensor.prototype.flatten = function (startDim, endDim) {
-  return flatten(this, startDim, endDim);
-};
-Tensor.prototype.unflatten = function (dim, sizes) {
-  return unflatten(this, dim, sizes);
-};
-Tensor.prototype.squeeze = function (dim) {
-  return squeeze(this, dim);
-};
-Tensor.prototype.unsqueeze = function (dim) {
-  return unsqueeze(this, dim);
-};
-Tensor.prototype.transpose = function (dim0, dim1) {
-  return transpose(this, dim0, dim1);
-};
-Tensor.prototype.swapaxes = Tensor.prototype.transpose;
-Tensor.prototype.swapdims = Tensor.prototype.transpose;
-Tensor.prototype.t = function () {
-  return t(this);
-};
-Object.defineProperty(Tensor.prototype, 'mT', {
-  configurable: true,
-  get(this: Tensor) {
-    return mT(this);
-  },
-});
-Object.defineProperty(Tensor.prototype, 'T', {
-  configurable: true,
-  get(this: Tensor) {
-    return call1(permuteDef, [this], { dims: Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i) });
-  },
-});
-Tensor.prototype.movedim = function (source, destination) {
-  return movedim(this, source, destination);
-};
-Tensor.prototype.moveaxis = Tensor.prototype.movedim;
-Tensor.prototype.expandAs = function (other) {
-  return expandAs(this, other);
-};
-Tensor.prototype.narrow = function (dim, start, length) {
-  return narrow(this, dim, start, length);
-};
-Tensor.prototype.select = function (dim, index) {
-  return select(this, dim, index);
-};
-Tensor.prototype.diagonal = function (options) {
-  return diagonal(this, options);
-};
+/** Puts the view methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installViewMethods(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  proto.view = function (this: Tensor, ...shape: AnyArgs) {
+    return view(this, ...shape);
+  };
+  proto.reshape = function (this: Tensor, ...shape: AnyArgs) {
+    return reshape(this, ...shape);
+  };
+  proto.permute = function (this: Tensor, ...dims: AnyArgs) {
+    return permute(this, ...dims);
+  };
+  proto.expand = function (this: Tensor, ...sizes: AnyArgs) {
+    return expand(this, ...sizes);
+  };
+  Tensor.prototype.viewAs = function (other) {
+    return viewAs(this, other);
+  };
+  Tensor.prototype.reshapeAs = function (other) {
+    return reshapeAs(this, other);
+  };
+  Tensor.prototype.flatten = function (startDim, endDim) {
+    return flatten(this, startDim, endDim);
+  };
+  Tensor.prototype.unflatten = function (dim, sizes) {
+    return unflatten(this, dim, sizes);
+  };
+  Tensor.prototype.squeeze = function (dim) {
+    return squeeze(this, dim);
+  };
+  Tensor.prototype.unsqueeze = function (dim) {
+    return unsqueeze(this, dim);
+  };
+  Tensor.prototype.transpose = function (dim0, dim1) {
+    return transpose(this, dim0, dim1);
+  };
+  Tensor.prototype.swapaxes = Tensor.prototype.transpose;
+  Tensor.prototype.swapdims = Tensor.prototype.transpose;
+  Tensor.prototype.t = function () {
+    return t(this);
+  };
+  Object.defineProperty(Tensor.prototype, 'mT', {
+    configurable: true,
+    get(this: Tensor) {
+      return mT(this);
+    },
+  });
+  Object.defineProperty(Tensor.prototype, 'T', {
+    configurable: true,
+    get(this: Tensor) {
+      return call1(permuteDef, [this], { dims: Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i) });
+    },
+  });
+  Tensor.prototype.movedim = function (source, destination) {
+    return movedim(this, source, destination);
+  };
+  Tensor.prototype.moveaxis = Tensor.prototype.movedim;
+  Tensor.prototype.expandAs = function (other) {
+    return expandAs(this, other);
+  };
+  Tensor.prototype.narrow = function (dim, start, length) {
+    return narrow(this, dim, start, length);
+  };
+  Tensor.prototype.select = function (dim, index) {
+    return select(this, dim, index);
+  };
+  Tensor.prototype.diagonal = function (options) {
+    return diagonal(this, options);
+  };
+}

@@ -189,15 +189,18 @@ declare module '../core/tensor.js' {
   }
 }
 
-Tensor.prototype.uniform_ = function (from, to, options) {
-  uniform_(this, from, to, options);
-  return this;
-};
-Tensor.prototype.normal_ = function (mean, std, options) {
-  normal_(this, mean, std, options);
-  return this;
-};
-Tensor.prototype.bernoulli_ = function (p, options) {
-  bernoulli_(this, p, options);
-  return this;
-};
+/** Puts the random in-place methods declared above on Tensor.prototype; index.ts calls it, so no bundler can drop them. */
+export function installRandomMethods(): void {
+  Tensor.prototype.uniform_ = function (from, to, options) {
+    uniform_(this, from, to, options);
+    return this;
+  };
+  Tensor.prototype.normal_ = function (mean, std, options) {
+    normal_(this, mean, std, options);
+    return this;
+  };
+  Tensor.prototype.bernoulli_ = function (p, options) {
+    bernoulli_(this, p, options);
+    return this;
+  };
+}

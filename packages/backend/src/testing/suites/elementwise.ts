@@ -1,5 +1,5 @@
 /** Elementwise primitives: `unary`, `binary`, `where` and `cast`, over every view kind. */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { TensorView } from '../../backend.js';
 import { DTYPES, type DType } from '../../dtype.js';
 import { BINARY_BOOL_OUTPUT, BINARY_OPS, UNARY_BOOL_OUTPUT, UNARY_OPS, type BinaryOp, type UnaryOp } from '../../primitives.js';

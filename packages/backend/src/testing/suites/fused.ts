@@ -3,7 +3,7 @@
  * with the same computation composed from the backend's own primitives, the path the op
  * library takes when a backend has no fused kernel.
  */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { Backend, TensorView } from '../../backend.js';
 import type { DType } from '../../dtype.js';
 import { FLOAT_DTYPES, type SuiteContext } from '../context.js';

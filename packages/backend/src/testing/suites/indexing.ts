@@ -1,5 +1,5 @@
 /** Index-driven primitives: `gather`, `indexSelect`, `scatter` (set / add) and `indexAdd`. */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { DType } from '../../dtype.js';
 import type { SuiteContext } from '../context.js';
 import {

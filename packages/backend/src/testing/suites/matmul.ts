@@ -1,5 +1,5 @@
 /** Batched `matmul` with transposed, offset and broadcast (stride 0) operands. */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { TensorView } from '../../backend.js';
 import type { DType } from '../../dtype.js';
 import { contiguousStrides } from '../../layout.js';

@@ -1,5 +1,5 @@
 /** Memory and writes: alloc/free accounting, write/read round trips, `assign`, `fill`, `arange`. */
-import { describe, expect } from 'vitest';
+import { describe, expect } from '../vitest.js';
 import type { TensorView } from '../../backend.js';
 import { DTYPE_INFO, DTYPES, type DType } from '../../dtype.js';
 import { FLOAT_DTYPES, type SuiteContext } from '../context.js';

@@ -1,5 +1,5 @@
 /** `random`: Philox draws must match the `philoxFill` reference stream of the contract. */
-import { describe, expect } from 'vitest';
+import { describe, expect } from '../vitest.js';
 import type { DType } from '../../dtype.js';
 import { philoxBlocks, philoxFill } from '../../philox.js';
 import type { RandomKind } from '../../primitives.js';

@@ -1,5 +1,5 @@
 /** Reductions: `reduce` (sum, prod, max, min), `argReduce` and `scan`. */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { DType } from '../../dtype.js';
 import { ARG_REDUCE_OPS, REDUCE_OPS, SCAN_OPS, type ReduceOp, type ScanOp } from '../../primitives.js';
 import { FLOAT_DTYPES, type SuiteContext } from '../context.js';

@@ -1,5 +1,5 @@
 /** `sort`: stable, ascending and descending, NaN placement as in PyTorch. */
-import { describe } from 'vitest';
+import { describe } from '../vitest.js';
 import type { DType } from '../../dtype.js';
 import { FLOAT_DTYPES, type SuiteContext } from '../context.js';
 import { assertEqual, cycle, readView, seededInts, seededValues, type BufferScope, type Operand } from '../helpers.js';
