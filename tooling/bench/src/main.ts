@@ -9,7 +9,7 @@
  * not in the workspace install: the first run that needs them installs them into
  * tooling/bench/peers (`npm ci`, pinned by its package-lock.json).
  */
-import './engine-flags.js';
+import { relaxedSimdBuiltIn } from './engine-flags.js';
 import { arch, cpus, platform } from 'node:os';
 import { hasBackend } from '@torchlet/backend';
 import { getNumThreads, wasmFeatures } from '@torchlet/backend-cpu';
@@ -35,6 +35,7 @@ const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name)
                    (GRU/LSTM still need TensorFlow.js wasm, their baseline). The JavaScript peers
                    install into tooling/bench/peers on first use (npm ci, needs the npm registry)
   --no-relaxed-simd  keep Node 20's relaxed-SIMD flag off: plain-SIMD kernels without fused multiply-add
+                   (Node 22+ always has relaxed SIMD)
   --help           this text`;
 
 class UsageError extends Error {}
@@ -162,6 +163,9 @@ async function main(): Promise<number> {
   if (options === 'help') {
     console.log(USAGE);
     return 0;
+  }
+  if (!options.relaxedSimd && relaxedSimdBuiltIn) {
+    console.error(`bench: --no-relaxed-simd has no effect on Node ${process.version}, which always has relaxed SIMD (only Node 20 can run without it).`);
   }
   if (options.device === 'webgpu' && !hasBackend('webgpu')) {
     const reason = await initWebGPUBackend();
