@@ -1,5 +1,5 @@
 // Prints vitest JSON results as the plain closing line CI reads: "N passed, N failed".
-// Takes one or more result files (one per test run) and adds them up.
+// Takes one or more result files (one per test run), prints each, and adds them up on the last line.
 import { existsSync, readFileSync } from 'node:fs';
 
 const files = process.argv.slice(2);
@@ -13,10 +13,14 @@ for (const file of files.length ? files : ['.vitest-results.json']) {
     continue;
   }
   const r = JSON.parse(readFileSync(file, 'utf8'));
-  passed += r.numPassedTests ?? 0;
+  const p = r.numPassedTests ?? 0;
   // A file that failed to load has no failed tests but counts as a failure.
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTests ? 0 : r.numFailedTestSuites ?? 0);
-  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  const f = (r.numFailedTests ?? 0) + (r.numFailedTests ? 0 : r.numFailedTestSuites ?? 0);
+  const s = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`${file}: ${p} passed, ${f} failed${s ? `, ${s} skipped` : ''}`);
+  passed += p;
+  failed += f;
+  skipped += s;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

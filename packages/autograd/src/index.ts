@@ -78,3 +78,4 @@ export const autograd = {
   setGradEnabled,
   logaddexp,
 } as const;
+export { version } from './version.js';

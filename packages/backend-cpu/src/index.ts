@@ -4,3 +4,4 @@ export { cpuBackend } from './instance.js';
 export { getNumThreads, setNumThreads, threadStats, whenThreadsReady, type ThreadStats } from './wasm/runtime.js';
 export type { HeapStats } from './wasm/heap.js';
 export { wasmFeatures, type WasmFeatures } from './wasm/features.js';
+export { version } from './version.js';

@@ -7,3 +7,4 @@ export { createWebGPUBackend, initWebGPU, requestGPU } from './device.js';
 export type { CreateWebGPUBackendOptions } from './device.js';
 export type { RuntimeCounters, RuntimeOptions } from './runtime.js';
 export type { PoolStats } from './pool.js';
+export { version } from './version.js';

@@ -16,3 +16,4 @@ export { normalFromBits, philoxBlock, philoxBlocks, philoxFill, splitSeed, unifo
 export { getBackend, hasBackend, registerBackend, registeredBackends, unregisterBackend } from './registry.js';
 export { Storage, storageStats } from './storage.js';
 export { contiguousStrides, isContiguousView } from './layout.js';
+export { version } from './version.js';

@@ -58,3 +58,4 @@ export { splitByTime } from './timeseries/split.js';
 export type { SplitByTimeOptions, TimeSplits } from './timeseries/split.js';
 export { MinMaxScaler, StandardScaler } from './timeseries/scalers.js';
 export type { ScalerState } from './timeseries/scalers.js';
+export { version } from './version.js';

@@ -21,3 +21,4 @@ export type { LoadPtOptions } from './pt.js';
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, load, loadBytes, save, saveBytes } from './checkpoint.js';
 export type { LoadCheckpointOptions } from './checkpoint.js';
 export { crc32 } from './crc32.js';
+export { version } from './version.js';

@@ -30,3 +30,4 @@ export * from './schedulers/index.js';
 export * as lrScheduler from './schedulers/index.js';
 export { EarlyStopping } from './early-stopping.js';
 export type { EarlyStoppingOptions, EarlyStoppingStateDict, WeightsSource } from './early-stopping.js';
+export { version } from './version.js';

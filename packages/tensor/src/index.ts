@@ -131,3 +131,4 @@ export { bernoulli_, normal_, uniform_ } from './random/inplace.js';
 export type { FillOptions } from './random/inplace.js';
 export * as testing from './testing/index.js';
 // @random-exports (helper: RNG, random creation)
+export { version } from './version.js';

@@ -33,3 +33,5 @@ export { load, save } from '@torchlet/io';
 export * as utils from './utils.js';
 export { setNumThreads, getNumThreads, whenThreadsReady } from './threads.js';
 export * as webgpu from './webgpu.js';
+// torch.version: this package's version, for bug reports (each @torchlet/* package exports its own)
+export { version } from './version.js';

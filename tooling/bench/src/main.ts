@@ -5,15 +5,17 @@
  * median times, throughput and the Torchlet/baseline ratio (or JSON with `--json`). W1–W4
  * (matmul 1024², GRU, LSTM, the elementwise chain) also run TensorFlow.js (cpu and wasm),
  * onnxruntime-node and PyTorch (where `python3 -c 'import torch'` works) in the same run,
- * each printed with Torchlet's speed ratio against it.
+ * each printed with Torchlet's speed ratio against it. TensorFlow.js and onnxruntime-node are
+ * not in the workspace install: the first run that needs them installs them into
+ * tooling/bench/peers (`npm ci`, pinned by its package-lock.json).
  */
-import './engine-flags.js';
+import { relaxedSimdBuiltIn } from './engine-flags.js';
 import { arch, cpus, platform } from 'node:os';
 import { hasBackend } from '@torchlet/backend';
 import { getNumThreads, wasmFeatures } from '@torchlet/backend-cpu';
 import type { DeviceName } from '@torchlet/tensor';
 import { fmt, type CaseResult } from './harness.js';
-import { pytorchAvailable } from './peers/index.js';
+import { peerVersions, pytorchAvailable } from './peers/index.js';
 import { WORKLOADS } from './workloads/index.js';
 
 interface Options {
@@ -30,7 +32,10 @@ const USAGE = `Usage: pnpm bench [--json] [--only ${WORKLOADS.map((w) => w.name)
   --only a,b       run only these workloads (${WORKLOADS.map((w) => w.name).join(', ')})
   --device NAME    cpu (default) or webgpu
   --no-peers       skip the other frameworks (TensorFlow.js cpu, onnxruntime-node, PyTorch) on W1–W4
+                   (GRU/LSTM still need TensorFlow.js wasm, their baseline). The JavaScript peers
+                   install into tooling/bench/peers on first use (npm ci, needs the npm registry)
   --no-relaxed-simd  keep Node 20's relaxed-SIMD flag off: plain-SIMD kernels without fused multiply-add
+                   (Node 22+ always has relaxed SIMD)
   --help           this text`;
 
 class UsageError extends Error {}
@@ -159,6 +164,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (!options.relaxedSimd && relaxedSimdBuiltIn) {
+    console.error(`bench: --no-relaxed-simd has no effect on Node ${process.version}, which always has relaxed SIMD (only Node 20 can run without it).`);
+  }
   if (options.device === 'webgpu' && !hasBackend('webgpu')) {
     const reason = await initWebGPUBackend();
     if (reason) {
@@ -183,7 +191,9 @@ async function main(): Promise<number> {
     cpuKernels: cpuKernelsLine(),
     date: new Date().toISOString(),
     statistic: 'median',
-    peers: peers ? { tfjs: '4.22.0', onnxruntimeNode: '1.30.0', pytorch: pytorchAvailable() } : false,
+    peers: peers
+      ? { tfjs: peerVersions()['@tensorflow/tfjs'], onnxruntimeNode: peerVersions()['onnxruntime-node'], pytorch: pytorchAvailable() }
+      : false,
   };
   if (!options.json) {
     console.log(`Torchlet benchmarks: device ${meta.device}, Node ${meta.node}, ${meta.platform}, ${meta.cpu} (${meta.cores} cores)`);

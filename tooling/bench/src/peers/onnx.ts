@@ -3,9 +3,8 @@
  * writer for the few ModelProto fields a graph of float tensors needs (inputs, outputs,
  * nodes with attributes, float initializers). Field numbers are ONNX's onnx.proto3.
  */
-import { createRequire } from 'node:module';
-
-type Ort = typeof import('onnxruntime-node');
+import { requirePeer } from './install.js';
+import type { Ort, OrtTensor } from './types.js';
 
 /** Protobuf wire writer: varints, length-delimited fields and nested messages. */
 class Proto {
@@ -114,11 +113,11 @@ export function onnxModel(g: OnnxGraph): Uint8Array {
 
 let ort: Ort | null | undefined;
 
-/** onnxruntime-node, or null when it cannot be loaded here (no binary for this platform). */
+/** onnxruntime-node, or null when it cannot be loaded here (not installed, no binary for this platform). */
 export function loadOrt(): Ort | null {
   if (ort === undefined) {
     try {
-      ort = createRequire(import.meta.url)('onnxruntime-node') as Ort;
+      ort = requirePeer<Ort>('onnxruntime-node');
     } catch {
       ort = null;
     }
@@ -145,7 +144,7 @@ export async function ortSession(g: OnnxGraph, feeds: Readonly<Record<string, Fl
     // Torchlet cases timed after this peer (as OMP_WAIT_POLICY=PASSIVE does for PyTorch).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   });
-  const tensors: Record<string, InstanceType<Ort['Tensor']>> = {};
+  const tensors: Record<string, OrtTensor> = {};
   for (const x of g.inputs) tensors[x.name] = new o.Tensor('float32', feeds[x.name]!, [...x.shape]);
   const out = g.outputs[0]!.name;
   return {

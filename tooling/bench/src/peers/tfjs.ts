@@ -3,15 +3,18 @@
  * (XNNPACK, one thread: tfjs turns Wasm threads off in Node) backend. One module instance
  * serves both; `useTf(name)` switches the active backend before a case builds its tensors.
  */
-export type TF = typeof import('@tensorflow/tfjs');
+import { ensurePeers, requirePeer } from './install.js';
+import type { TF, TfWasmBackend } from './types.js';
+
+export type { TF };
 export type TfBackend = 'cpu' | 'wasm';
 
 let tfPromise: Promise<TF> | null = null;
 
 async function loadTf(): Promise<TF> {
   tfPromise ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const tf = requirePeer<TF>('@tensorflow/tfjs');
+    const wasm = requirePeer<TfWasmBackend>('@tensorflow/tfjs-backend-wasm');
     wasm.setThreadsCount(1);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     // Production mode: no "install tfjs-node" banner, no debug checks.
@@ -21,8 +24,9 @@ async function loadTf(): Promise<TF> {
   return tfPromise;
 }
 
-/** TensorFlow.js with `backend` active (initialised on first use). */
-export async function useTf(backend: TfBackend): Promise<TF> {
+/** TensorFlow.js with `backend` active (initialised on first use), or null when it is not installed. */
+export async function useTf(backend: TfBackend): Promise<TF | null> {
+  if (ensurePeers() !== null) return null;
   const tf = await loadTf();
   if (tf.getBackend() !== backend) {
     const ok = await tf.setBackend(backend);

@@ -36,6 +36,7 @@ async function elementwisePeers(ctx: WorkloadContext, hx: Float32Array, ours: Fl
   for (const backend of ['cpu', 'wasm'] as const) {
     ctx.log(`elementwise: ${tfLabel(backend)} …`);
     const tf = await useTf(backend);
+    if (tf === null) break;
     const x = tf.tensor1d(hx);
     const f = () => tf.tidy(() => tf.add(tf.mul(tf.tanh(x), tf.sigmoid(x)), x));
     try {

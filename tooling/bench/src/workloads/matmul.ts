@@ -47,6 +47,7 @@ async function matmulPeers(ctx: WorkloadContext, n: number, ha: Float32Array, hb
   for (const backend of ['cpu', 'wasm'] as const) {
     ctx.log(`matmul N=${n}: ${tfLabel(backend)} …`);
     const tf = await useTf(backend);
+    if (tf === null) break;
     const a = tf.tensor2d(ha, [n, n]);
     const b = tf.tensor2d(hb, [n, n]);
     try {

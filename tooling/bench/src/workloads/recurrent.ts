@@ -14,15 +14,13 @@ import { getNumThreads, setNumThreads } from '@torchlet/backend-cpu';
 import * as nn from '@torchlet/nn';
 import { add, randn, sum, t as transpose2d, tidy, type Tensor } from '@torchlet/tensor';
 import { PEER_TIMING, caseResult, maxAbsDiff, measure, measurement, peerMeasurement, type CaseResult, type MeasureOptions, type PeerMeasurement, type Stats } from '../harness.js';
-import { ortSession, runPytorch, tfLabel, useTf, type TF, type TfBackend } from '../peers/index.js';
+import { INSTALL_HINT, ortSession, runPytorch, tfLabel, useTf, type TfBackend, type TfTensor } from '../peers/index.js';
 import type { Workload, WorkloadContext } from './workload.js';
 
 const B = 32;
 const T = 64;
 const I = 128;
 const H = 256;
-
-type TfTensor = import('@tensorflow/tfjs').Tensor;
 
 async function host(t: Tensor): Promise<Float32Array> {
   return Float32Array.from((await t.data()) as Float32Array);
@@ -83,7 +81,9 @@ interface PeerTimes {
 
 /** TensorFlow.js (Keras layer) on `backend`: forward and forward+backward timings. */
 async function tfTimes(ctx: WorkloadContext, backend: TfBackend, p: Pair, ours: Float32Array): Promise<PeerTimes> {
-  const tf: TF = await useTf(backend);
+  const tf = await useTf(backend);
+  // tfjs-wasm is this workload's baseline, so it cannot run without the peers.
+  if (tf === null) throw new Error(`${p.name}: TensorFlow.js (the baseline) is not installed; install it with: ${INSTALL_HINT}`);
   const name = p.name;
   const xHost = await host(p.x);
   // TensorFlow.js: [B, T, I], the same input.
@@ -121,9 +121,9 @@ async function tfTimes(ctx: WorkloadContext, backend: TfBackend, p: Pair, ours: 
       theirs.dispose();
     }
     ctx.log(`${name}: ${tfLabel(backend)} forward+backward …`);
-    const vars = layer.trainableWeights.map((w) => w.read() as import('@tensorflow/tfjs').Variable);
+    const vars = layer.trainableWeights.map((w) => w.read());
     const both = await measure(async () => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(forward()) as import('@tensorflow/tfjs').Scalar, vars);
+      const { value, grads } = tf.variableGrads(() => tf.sum(forward()), vars);
       await value.data();
       value.dispose();
       tf.dispose(Object.values(grads));

@@ -1,0 +1,3 @@
+import { torchletProject } from '../vitest.shared.js';
+
+export default torchletProject('release');
