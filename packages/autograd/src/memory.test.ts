@@ -190,7 +190,7 @@ describe('memory', () => {
       expect(warn).not.toHaveBeenCalled();
       step(); // the 1,200th
       expect(warn).toHaveBeenCalledTimes(1);
-      expect(String(warn.mock.calls[0]![0])).toMatch(/tensors are alive.*grows every step.*torch\.tidy.*\.dispose\(\)/);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/tensors are alive.*grows every step.*synchronous loop.*torch\.tidy.*\.dispose\(\)/);
       for (let i = 0; i < 1_000; i++) step();
       expect(warn).toHaveBeenCalledTimes(1);
     } finally {
@@ -221,6 +221,27 @@ describe('memory', () => {
     } finally {
       warn.mockRestore();
       for (const t of [w, x]) t.dispose();
+    }
+  });
+
+  test('a loop that disposes nothing but awaits the event loop each step does not warn (the backstop can run there)', async () => {
+    resetGrowthWatch();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const w = torch.tensor([0.5, -1, 2, 0.25], { requiresGrad: true });
+    const x = torch.tensor([1, 2, 3, 4]);
+    const held: Tensor[] = [];
+    try {
+      for (let i = 0; i < 1_400; i++) {
+        const y = torch.mul(x, w);
+        const loss = torch.sum(y);
+        loss.backward();
+        held.push(y, loss);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      for (const t of [...held, w, x]) t.dispose();
     }
   });
 
