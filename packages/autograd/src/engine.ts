@@ -22,6 +22,7 @@ import {
   type Tensor,
 } from '@torchlet/tensor';
 import { AccumulateGrad, Node, edgeOf, metaOf, setHistory, type BackwardContext, type Edge, type GraphNode, type GradHook, type TensorInfo } from './graph.js';
+import { noteBackward } from './growth-watch.js';
 import { isAnomalyEnabled, withRecording } from './mode.js';
 import { RowSparseTensor, addGradients } from './sparse.js';
 
@@ -190,7 +191,9 @@ export function runBackward(
 ): (Tensor | null)[] | null {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  return withRecording(createGraph, () => execute(roots, rootGrads, createGraph, retainGraph, inputs, options.allowUnused ?? false));
+  const result = withRecording(createGraph, () => execute(roots, rootGrads, createGraph, retainGraph, inputs, options.allowUnused ?? false));
+  noteBackward();
+  return result;
 }
 
 function execute(

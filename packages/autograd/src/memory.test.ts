@@ -5,7 +5,8 @@
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
+import { resetGrowthWatch } from './growth-watch.js';
 import { grad, noGrad } from './index.js';
 
 function param(shape: number[], seed: number): Tensor {
@@ -167,6 +168,81 @@ describe('memory', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  test('a loop that disposes nothing warns once, naming torch.tidy; only the tensors the loop holds stay (2 a step)', () => {
+    resetGrowthWatch();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const w = torch.tensor([0.5, -1, 2, 0.25], { requiresGrad: true });
+    const x = torch.tensor([1, 2, 3, 4]);
+    const held: Tensor[] = []; // what a PyTorch-style loop drops (kept here only to dispose at the end)
+    const step = (): void => {
+      const y = torch.mul(x, w);
+      const loss = torch.sum(y);
+      loss.backward();
+      held.push(y, loss);
+    };
+    try {
+      for (let i = 0; i < 100; i++) step();
+      const start = torch.memoryStats();
+      for (let i = 0; i < 1_099; i++) step(); // 1,199 backward calls: five windows of 200 not yet complete
+      expect(torch.memoryStats().liveTensors - start.liveTensors).toBe(2 * 1_099); // y and loss; the graph is gone
+      expect(warn).not.toHaveBeenCalled();
+      step(); // the 1,200th
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/tensors are alive.*grows every step.*synchronous loop.*torch\.tidy.*\.dispose\(\)/);
+      for (let i = 0; i < 1_000; i++) step();
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+      for (const t of [...held, w, x]) t.dispose();
+    }
+  });
+
+  test('the same loop in tidy (or disposing its outputs) stays flat and does not warn', () => {
+    resetGrowthWatch();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const w = torch.tensor([0.5, -1, 2, 0.25], { requiresGrad: true });
+    const x = torch.tensor([1, 2, 3, 4]);
+    try {
+      const start = torch.memoryStats();
+      for (let i = 0; i < 1_500; i++) {
+        if (i % 2 === 0) torch.tidy(() => torch.sum(torch.mul(x, w)).backward());
+        else {
+          const y = torch.mul(x, w);
+          const loss = torch.sum(y);
+          loss.backward();
+          y.dispose();
+          loss.dispose();
+        }
+      }
+      expect(torch.memoryStats().liveTensors).toBe(start.liveTensors + 1); // w.grad
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      for (const t of [w, x]) t.dispose();
+    }
+  });
+
+  test('a loop that disposes nothing but awaits the event loop each step does not warn (the backstop can run there)', async () => {
+    resetGrowthWatch();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const w = torch.tensor([0.5, -1, 2, 0.25], { requiresGrad: true });
+    const x = torch.tensor([1, 2, 3, 4]);
+    const held: Tensor[] = [];
+    try {
+      for (let i = 0; i < 1_400; i++) {
+        const y = torch.mul(x, w);
+        const loss = torch.sum(y);
+        loss.backward();
+        held.push(y, loss);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+      for (const t of [...held, w, x]) t.dispose();
+    }
   });
 
   test('a 20,000-node chain backpropagates and frees without deep recursion', () => {

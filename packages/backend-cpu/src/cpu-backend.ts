@@ -69,6 +69,26 @@ function dtypeOfHostArray(data: HostArray): DType {
   throw new TypeError(`cpu backend: cannot wrap a ${data.constructor.name} (float16 is not supported on the CPU)`);
 }
 
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
+}
+
+/** A plain typed array, or a clear error (size, limits, what to do) where the engine cannot make one. */
+function hostAlloc(dtype: DType, size: number, bytes: number, rt: WasmRuntime | null): HostArray {
+  try {
+    return hostArray(dtype, size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const heap = rt === null ? '' : `it does not fit the Wasm heap (at most ${gib(rt.heap.maximumBytes)}) and `;
+    throw new Error(
+      `cpu backend: cannot allocate a ${dtype} tensor of ${size} elements (${bytes} bytes, ${gib(bytes)}): ` +
+        `${heap}this JavaScript engine cannot make a typed array that large (${e.message}). ` +
+        'Use smaller tensors (split the work into chunks) or the webgpu device.',
+      { cause: e },
+    );
+  }
+}
+
 /**
  * The CPU device (torch.device('cpu')): buffers are host typed arrays and every primitive
  * runs eagerly and synchronously, so `readSync` is available.
@@ -144,11 +164,12 @@ export class CpuBackend implements Backend {
     let buffer: CpuBuffer | undefined;
     if (rt !== null && size > 0) {
       // Not cleared (the contract leaves contents unspecified, as torch.empty): ops write every element.
+      // -1 (nothing allocated, the heap unchanged) when it cannot hold the block.
       const ptr = rt.heap.alloc(bytes, false);
-      // A heap that cannot grow further leaves the buffer in a plain array (TypeScript kernels).
       if (ptr >= 0) buffer = new CpuBuffer(dtype, size, rt.view(dtype, ptr, size), rt, ptr);
     }
-    buffer ??= new CpuBuffer(dtype, size, hostArray(dtype, size));
+    // Beyond the Wasm heap (4 GiB at most, or full): a plain array, run by the TypeScript kernels.
+    buffer ??= new CpuBuffer(dtype, size, hostAlloc(dtype, size, bytes, rt));
     this.#liveBuffers++;
     this.#liveBytes += size * DTYPE_INFO[dtype].bytes;
     return buffer;

@@ -10,6 +10,7 @@
  */
 import type { TensorView } from '@torchlet/backend';
 import { CpuBuffer } from '../buffer.js';
+import { alignUp } from '../wasm/heap.js';
 import { matmulScratchBytes, packedBFloats } from '../wasm/kernel-module.js';
 import { wasmRuntime, type WasmRuntime } from '../wasm/runtime.js';
 
@@ -137,7 +138,7 @@ class Scratch {
     const p = this.rt.heap.alloc(bytes + 64, false);
     if (p < 0) throw new Error('cpu backend: the Wasm heap is full');
     this.#blocks.push(p);
-    return (p + 63) & ~63;
+    return alignUp(p, 64);
   }
   free(): void {
     for (const p of this.#blocks) this.rt.heap.free(p);
@@ -175,7 +176,7 @@ function seqSetup(rt: WasmRuntime, B: number, H: number, G: number): SeqSetup {
 /** Copies `n` floats between heap addresses. */
 function heapCopy(rt: WasmRuntime, dst: number, src: number, n: number): void {
   const f = new Float32Array(rt.heap.memory.buffer);
-  f.copyWithin(dst >> 2, src >> 2, (src >> 2) + n);
+  f.copyWithin(dst / 4, src / 4, src / 4 + n);
 }
 
 /**
@@ -243,8 +244,8 @@ export function wasmRecurrentForward(
         mode === 'gru'
           ? [xo, x![1], gh, GH * 4, b![0], prev, prevRs, oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0]
           : [xo, x![1], gh, GH * 4, b![0], cs![0], cs![1], cs![0], cs![1], oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0];
-      words.set(gw, gate >> 2);
-      words.set([gate, mode === 'lstm' ? 1 : 0, prev, prevRs, B, H, bp, GH, gh, s.work, G, H], seq >> 2);
+      words.set(gw, gate / 4);
+      words.set([gate, mode === 'lstm' ? 1 : 0, prev, prevRs, B, H, bp, GH, gh, s.work, G, H], seq / 4);
       rt.run('rnn_seq_fwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
       prev = oo;
       prevRs = o![1];
@@ -306,8 +307,8 @@ export function wasmRecurrentBackward(
         mode === 'gru'
           ? [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, w![0] + row * w![1], w![1], hp![0] + row * hp![1], hp![1], gx![0] + row * gx![1], gx![1], gh![0] + row * gh![1], gh![1], H, dOut ? 1 : 0]
           : [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, dc![0], dc![1], w![0] + row * w![1], w![1], gx![0] + row * gx![1], gx![1], H, dOut ? 1 : 0];
-      words.set(gw, gate >> 2);
-      words.set([gate, mode === 'lstm' ? 1 : 0, hasRec, prevGh, gh![1], B, GH, bp, H, rec, s.work, B], seq >> 2);
+      words.set(gw, gate / 4);
+      words.set([gate, mode === 'lstm' ? 1 : 0, hasRec, prevGh, gh![1], B, GH, bp, H, rec, s.work, B], seq / 4);
       rt.run('rnn_seq_bwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
       prevGh = gh![0] + row * gh![1];
     }
@@ -315,8 +316,8 @@ export function wasmRecurrentBackward(
     rt.run('mm_compute', s.blocks.map(([j0, j1]) => [prevGh, bp, rec, H, GH, gh![1], 4, 0, B, s.work, j0, j1]), s.p > 1);
     const f = new Float32Array(rt.heap.memory.buffer);
     for (let r = 0; r < B; r++) {
-      const d = (dh![0] + r * dh![1]) >> 2;
-      const q = (rec >> 2) + r * H;
+      const d = (dh![0] + r * dh![1]) / 4;
+      const q = rec / 4 + r * H;
       for (let j = 0; j < H; j++) f[d + j]! += f[q + j]!;
     }
   } finally {

@@ -17,6 +17,7 @@ import {
   type BinaryMode,
   type UnaryKernel,
 } from './kernel-module.js';
+import { alignUp } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
 const UNARY_SET: ReadonlySet<string> = new Set(UNARY_KERNELS);
@@ -293,7 +294,7 @@ export function matmul(rt: WasmRuntime, a: TensorView, b: TensorView, out: Tenso
   const packs = sharedB ? 1 : group;
   const scratch = rt.heap.alloc(packs * packBytes + workBytes + 64, false);
   if (scratch < 0) return false;
-  const bp0 = (scratch + 63) & ~63;
+  const bp0 = alignUp(scratch, 64);
   const work = bp0 + packs * packBytes;
   try {
     const panels = Math.ceil(N / g.NR);

@@ -84,6 +84,17 @@ describe('wasm heap allocator', () => {
     expect([...new Uint8Array(heap.buffer, q, 64)].every((v) => v === 0)).toBe(true);
     expect(heap.alloc(1 << 20)).toBe(-1);
   });
+
+  it('refuses a block beyond the maximum before growing or taking anything (sizes past 2^31 and 2^32 included)', () => {
+    const heap = new WasmHeap({ initialPages: 1, maximumPages: 16 });
+    const p = heap.alloc(100);
+    const before = heap.stats();
+    for (const bytes of [16 * 65536, 2 ** 31 + 16, 2 ** 32 + 16, 2 ** 53, Infinity, NaN]) {
+      expect(heap.alloc(bytes)).toBe(-1);
+      expect(heap.stats()).toEqual(before);
+    }
+    expect(heap.alloc(100)).toBeGreaterThan(p); // still usable
+  });
 });
 
 describe('cpu buffers in the wasm heap', () => {

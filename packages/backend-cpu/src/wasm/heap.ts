@@ -18,14 +18,22 @@ const SMALL_MAX = 65536;
 /** A large block is split only if the rest would be at least this big. */
 const SPLIT_MIN = 65536;
 
-/** The size class (bytes) a request is rounded up to. */
+/**
+ * The size class (bytes) a request is rounded up to. Plain arithmetic, not 32-bit bit
+ * operations: requests reach 4 GiB (and beyond, to be refused).
+ */
 export function sizeClass(bytes: number): number {
-  const n = Math.max(16, (bytes + 15) & ~15);
+  const n = Math.max(16, Math.ceil(bytes / 16) * 16);
   if (n <= 1024) return n;
   if (n > SMALL_MAX) return n;
   const pow = 2 ** Math.floor(Math.log2(n));
   const step = pow / 4;
   return Math.ceil(n / step) * step;
+}
+
+/** `n` rounded up to a multiple of `align` (a power of two), without 32-bit wrap-around. */
+export function alignUp(n: number, align: number): number {
+  return Math.ceil(n / align) * align;
 }
 
 export interface HeapStats {
@@ -96,11 +104,17 @@ export class WasmHeap {
     return this.memory.buffer;
   }
 
+  /** Bytes the memory may span at most (4 GiB for a 32-bit Wasm memory). */
+  get maximumBytes(): number {
+    return this.maximumPages * PAGE;
+  }
+
   /**
-   * A 16-byte-aligned block of at least `bytes`, or -1 when the memory cannot grow that far.
-   * With `zero`, the block reads as zeros.
+   * A 16-byte-aligned block of at least `bytes`, or -1 when the memory cannot grow that far
+   * (then nothing changed: no growth, no block). With `zero`, the block reads as zeros.
    */
   alloc(bytes: number, zero = true): number {
+    if (!(bytes >= 0) || bytes > this.maximumBytes - HEAP_BASE) return -1;
     let size = sizeClass(bytes);
     let ptr = -1;
     if (size <= SMALL_MAX) {
@@ -160,6 +174,7 @@ export class WasmHeap {
   #bump(size: number): number {
     const ptr = this.#top;
     const end = ptr + size;
+    if (end > this.maximumBytes) return -1;
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       const needPages = Math.ceil((end - have) / PAGE);

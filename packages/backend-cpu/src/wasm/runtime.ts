@@ -93,11 +93,12 @@ export class WasmRuntime {
    * How many pieces a large job should be cut into (1 when single-threaded). Kernels may
    * index per-thread scratch by thread id, so this stays above every worker's id while any
    * worker may run; it drops to 1 only when every worker failed to start (e.g. a page whose
-   * CSP forbids Blob workers), so jobs are not cut for threads that will never come.
+   * CSP forbids Blob workers) or has exited, so jobs are not cut for threads that will never come.
    */
   get parallelism(): number {
     const n = this.#usableThreads;
-    return n > 1 && this.#pool !== undefined && this.#pool.failedCount === n - 1 ? 1 : n;
+    const pool = this.#pool;
+    return n > 1 && pool !== undefined && pool.failedCount + pool.exitedCount === n - 1 ? 1 : n;
   }
 
   /**
@@ -155,7 +156,7 @@ export class WasmRuntime {
   threadStats(): ThreadStats {
     const base = { sharedMemory: this.heap.shared, threads: this.#threads, usableThreads: this.parallelism };
     const pool = this.#pool;
-    if (pool === undefined) return { ...base, workers: 0, readyWorkers: 0, failedWorkers: 0, jobs: 0, tasks: 0, workerTasks: 0 };
+    if (pool === undefined) return { ...base, workers: 0, readyWorkers: 0, failedWorkers: 0, exitedWorkers: 0, jobs: 0, tasks: 0, workerTasks: 0, redoneTasks: 0 };
     return { ...base, ...pool.stats() };
   }
 }
@@ -204,7 +205,12 @@ export function wasmRuntime(): WasmRuntime | null {
  * TypeScript kernels, everything runs on the calling thread.
  */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  // as torch.set_num_threads: a non-number (even "2") is a TypeError, a bad number a RangeError
+  if (typeof n !== 'number') {
+    const shown = typeof n === 'string' ? `the string ${JSON.stringify(n)}` : n === null ? 'null' : `a ${typeof n}`;
+    throw new TypeError(`setNumThreads(n): n must be a number, got ${shown}`);
+  }
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads(n): n must be a positive integer, got ${n}`);
   requestedThreads = n;
   if (runtime) runtime.threads = n;
 }

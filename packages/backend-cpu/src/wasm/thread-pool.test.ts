@@ -1,12 +1,44 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import type { TensorView } from '@torchlet/backend';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import type { CpuBuffer } from '../buffer.js';
+import { CpuBackend } from '../cpu-backend.js';
+import { rng } from '../test-helpers.js';
 import { I32, ModuleBuilder } from './encoder.js';
 import { wasmFeatures } from './features.js';
 import { getNumThreads, setNumThreads, threadStats, wasmRuntime, whenThreadsReady } from './runtime.js';
 import { ThreadPool } from './thread-pool.js';
 
+/** Blocks until `cond()` holds (it is about to: a worker's exit is under way), at most `ms`. */
+function waitFor(cond: () => boolean, ms = 10_000): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const until = performance.now() + ms;
+  while (!cond() && performance.now() < until) Atomics.wait(nap, 0, 0, 1);
+  expect(cond()).toBe(true);
+}
+
+/** A module with `f(tid, addr)`: stores tid + 1 at addr. */
+function markModule(): WebAssembly.Module {
+  const m = new ModuleBuilder();
+  m.importMemory({ module: 'env', name: 'memory', initial: 1, maximum: 1, shared: true });
+  const f = m.func([I32, I32], [], 'f');
+  const [tid, addr] = f.params;
+  f.code.get(addr!).get(tid!).i32(1).op('i32.add').mem('i32.store');
+  return new WebAssembly.Module(m.encode());
+}
+
 const threads = wasmFeatures().simd && wasmFeatures().sharedMemory;
 const saved = getNumThreads();
 afterAll(() => setNumThreads(saved));
+
+describe('setNumThreads', () => {
+  it('refuses a non-number with a TypeError that quotes it (as torch.set_num_threads("2")), a bad number with a RangeError', () => {
+    expect(() => setNumThreads('2' as unknown as number)).toThrow(new TypeError('setNumThreads(n): n must be a number, got the string "2"'));
+    expect(() => setNumThreads(null as unknown as number)).toThrow(TypeError);
+    expect(() => setNumThreads(0)).toThrow(new RangeError('setNumThreads(n): n must be a positive integer, got 0'));
+    expect(() => setNumThreads(1.5)).toThrow(RangeError);
+    expect(getNumThreads()).toBe(saved);
+  });
+});
 
 describe.runIf(threads)('cpu thread pool (worker_threads over the shared heap)', () => {
   const rt = wasmRuntime()!;
@@ -87,6 +119,113 @@ describe.runIf(threads)('cpu thread pool (worker_threads over the shared heap)',
       expect(pool.stats()).toMatchObject({ jobs: 1, tasks: 2, workerTasks: 1 });
     } finally {
       pool.terminate();
+    }
+  });
+
+  it('a worker that exits holding a task: the caller redoes it, the pool goes on without the worker, one warning, and no wait for it', () => {
+    // Deterministic: the caller's kernel does not return until the worker has claimed the other
+    // task and exited, so that task can only be finished by the redo (counted in redoneTasks).
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const marks = new Int32Array(memory.buffer, 0, 2);
+    const caller = (_tid: number, a: number): void => {
+      waitFor(() => pool.exitedCount === 1, 30_000);
+      Atomics.store(marks, a / 4, 1);
+    };
+    const pool = new ThreadPool(markModule(), memory, ['f'], [caller]);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      pool.resize(1);
+      expect(pool.waitReady(10_000)).toBe(true);
+      pool.exitWorker(1, 'next-task');
+      pool.run(0, [[0], [4]]);
+      expect([...marks]).toEqual([1, 1]); // both by the caller (mark 1): the worker ran none
+      expect(pool.stats()).toMatchObject({ workers: 1, readyWorkers: 0, exitedWorkers: 1, jobs: 1, tasks: 2, workerTasks: 0, redoneTasks: 1 });
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/1 of 1 CPU worker thread\(s\) stopped.*redone.*setNumThreads/);
+      // later jobs run on the caller alone, without waiting for the dead worker
+      marks.fill(0);
+      pool.run(0, [[0], [4]]);
+      expect([...marks]).toEqual([1, 1]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      // resizing starts a replacement, which takes tasks again
+      pool.resize(1);
+      expect(pool.waitReady(10_000)).toBe(true);
+      expect(pool.stats()).toMatchObject({ readyWorkers: 1, exitedWorkers: 0 });
+    } finally {
+      warn.mockRestore();
+      pool.terminate();
+    }
+  });
+
+  it('a worker that exits while idle is noticed without the event loop: the next job runs on the rest', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const marks = new Int32Array(memory.buffer, 0, 3);
+    const caller = (_tid: number, a: number): void => void Atomics.store(marks, a / 4, 1);
+    const pool = new ThreadPool(markModule(), memory, ['f'], [caller]);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      pool.resize(2);
+      expect(pool.waitReady(10_000)).toBe(true);
+      pool.exitWorker(2, 'now');
+      waitFor(() => pool.exitedCount === 1); // synchronously: no 'exit' event can arrive here
+      pool.run(0, [[0], [4], [8]]);
+      expect(marks.every((m) => m === 1 || m === 2)).toBe(true); // by the caller (1) or worker 1 (2), none by worker 2
+      expect(pool.stats()).toMatchObject({ workers: 2, readyWorkers: 1, exitedWorkers: 1, redoneTasks: 0 });
+      expect(warn).toHaveBeenCalledTimes(1);
+    } finally {
+      warn.mockRestore();
+      pool.terminate();
+    }
+  });
+
+  it('a worker that exits as it starts counts as failed at once: whenReady does not wait for its timeout', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const pool = new ThreadPool(markModule(), memory, ['f'], [() => {}]);
+    try {
+      pool.exitWorker(1, 'now');
+      pool.resize(1);
+      // a minute's timeout: waiting it out would fail this test by its own timeout
+      expect(await pool.whenReady(60_000)).toBe(false);
+      expect(pool.stats()).toMatchObject({ workers: 1, readyWorkers: 0, failedWorkers: 1, exitedWorkers: 0 });
+    } finally {
+      pool.terminate();
+    }
+  });
+
+  it('a large matmul after a worker exited (idle, or holding a task) equals the single-thread result', () => {
+    const be = new CpuBackend({ kernels: 'wasm' });
+    const gen = rng(3);
+    const [M, K, N] = [256, 384, 320];
+    const mat = (r: number, c: number): TensorView => {
+      const buffer = be.alloc('float32', r * c);
+      for (let i = 0; i < r * c; i++) buffer.data[i] = gen() * 2 - 1;
+      return { buffer, dtype: 'float32', shape: [r, c], strides: [c, 1], offset: 0 };
+    };
+    const a = mat(M, K);
+    const b = mat(K, N);
+    const c = mat(M, N);
+    const matmul = (): Float32Array => {
+      be.matmul(a, b, c);
+      return Float32Array.from((c.buffer as CpuBuffer).data as Float32Array);
+    };
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      setNumThreads(1);
+      const single = matmul();
+      for (const when of ['now', 'next-task'] as const) {
+        setNumThreads(3); // replaces any worker that exited
+        expect(rt.waitForThreads()).toBe(true);
+        const pool = rt.pool()!;
+        pool.exitWorker(1, when);
+        if (when === 'now') waitFor(() => pool.exitedCount === 1);
+        // with 'next-task' the worker dies if it takes one of this job's tasks: either way the same result
+        expect(mismatches(matmul(), single)).toBe(0);
+        expect(mismatches(matmul(), single)).toBe(0);
+        pool.exitWorker(1, null);
+      }
+    } finally {
+      warn.mockRestore();
+      for (const v of [a, b, c]) be.free(v.buffer);
     }
   });
 
