@@ -139,7 +139,10 @@ describe('command line', () => {
     expect(p.opts['input']).toBe('a.txt');
     expect(p.train).toEqual({ wordNgrams: 2, minCount: 3, dim: 16 });
     expect(p.flags.has('progress')).toBe(true);
+    expect(parseArgs(['train', '--seed', '-3', '--progress', '--no-progress']).train).toEqual({ seed: -3 });
+    expect(parseArgs(['train', '--progress', '--no-progress']).flags.has('progress')).toBe(false);
+    expect(parseArgs(['predict', 'm', '--', '-odd-name.txt']).positional).toEqual(['m', '-odd-name.txt']);
     expect(() => parseArgs(['train', '--nope', '1'])).toThrow(/unknown option --nope/);
-    expect(() => parseArgs(['train', '--lr', 'fast'])).toThrow(/expected a number/);
+    expect(() => parseArgs(['train', '--lr', 'fast'])).toThrow(/--lr must be a number, got 'fast'/);
   });
 });
