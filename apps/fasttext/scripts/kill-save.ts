@@ -9,8 +9,8 @@
  * Exits 1 if any kill leaves no loadable model.
  */
 import '@torchlet/backend-cpu';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ let fingerprints: string[];
 let names: string[];
 let outcomes: KillOutcome[];
 const report = (i: number, o: KillOutcome): void => {
+  if (!o.cued) return console.log(`kill ${String(i + 1).padStart(2)}: the child ended before its cue (not killed) → ${o.loaded === null ? `NOT LOADABLE: ${o.error}` : 'loads'}`);
   const which = o.loaded === null ? `NOT LOADABLE: ${o.error}` : `loads model ${names[fingerprints.indexOf(o.loaded)] ?? '?? (not a saved model)'}`;
   console.log(`kill ${String(i + 1).padStart(2)}: after ${o.delayMs.toFixed(0).padStart(5)} ms, ${o.saves} saves done, ${o.midSave ? 'mid-save  ' : 'between   '} → ${which}`);
 };
@@ -51,28 +52,38 @@ if (!cli) {
   const lines = randomSplit(spamAssassin(), 1).train.slice(0, 200).map((e) => toFastTextLine({ labels: e.labels, text: e.text.split(/\s+/).slice(0, 100).join(' ') }));
   writeFileSync(input, lines.join('\n') + '\n');
   const trainArgs = (out: string, s: number): string[] => ['train', '--input', input, '--output', out, '--word-ngrams', '2', '--bucket', '1000000', '--dim', '16', '--epoch', '1', '--seed', String(s), '--no-progress'];
-  const startCli = (args: string[]) =>
+  const startCli = (args: string[]): ChildProcess =>
     spawn(process.execPath, ['--conditions=@torchlet/source', '--import', '@torchlet/ts-run/register', 'src/cli.ts', ...args], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Reference runs (not killed): their models and how long the save takes.
+  // Reference runs (not killed): their models, and how long the file writing takes (from the lock's appearance to 'saved').
   fingerprints = [];
   names = ['seed 1', 'seed 2'];
   let saveMs = 0;
   for (const s of [1, 2]) {
     const ref = join(dir, `ref-${s}`);
     const child = startCli(trainArgs(ref, s));
-    let trainedAt = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      const text = d.toString();
-      if (/^trained /m.test(text)) trainedAt = performance.now();
-      if (/^saved /m.test(text)) saveMs = Math.max(saveMs, performance.now() - trainedAt);
+    let lockedAt = 0;
+    const timer = setInterval(() => {
+      if (!lockedAt && existsSync(`${ref}.json.lock`)) lockedAt = performance.now();
+    }, 1);
+    child.stdout!.on('data', (d: Buffer) => {
+      if (/^saved /m.test(d.toString()) && lockedAt) saveMs = Math.max(saveMs, performance.now() - lockedAt);
     });
     await new Promise((resolve) => child.on('exit', resolve));
+    clearInterval(timer);
     fingerprints.push(await loadFingerprint(ref));
   }
+  // The cue: this child holds the model's lock (a lock left by the previous kill does not count).
+  const lockedBy = (child: ChildProcess): boolean => {
+    try {
+      return readFileSync(`${model}.json.lock`, 'utf8').trim() === String(child.pid);
+    } catch {
+      return false;
+    }
+  };
   const first = startCli(trainArgs(model, 1));
   await new Promise((resolve) => first.on('exit', resolve));
-  console.log(`the CLI's train: a ${((1_000_000 + 3000) * 16 * 4 / 2 ** 20).toFixed(0)} MiB model (approx.) saved in ${saveMs.toFixed(0)} ms; each kill trains the seed not on disk; ${iterations} kills (seed ${seed})`);
-  outcomes = await killDuringSave({ iterations, seed, model, initial: fingerprints[0]!, start: (_i, current) => startCli(trainArgs(model, current === fingerprints[0] ? 2 : 1)), cue: /^trained /, maxDelayMs: 1.5 * saveMs, onKill: report });
+  console.log(`the CLI's train: a ${((1_000_000 + 3000) * 16 * 4 / 2 ** 20).toFixed(0)} MiB model (approx.) written in ${saveMs.toFixed(0)} ms (lock to 'saved'); each kill, after the lock appears, trains the seed not on disk; ${iterations} kills (seed ${seed})`);
+  outcomes = await killDuringSave({ iterations, seed, model, initial: fingerprints[0]!, start: (_i, current) => startCli(trainArgs(model, current === fingerprints[0] ? 2 : 1)), cue: lockedBy, maxDelayMs: 1.5 * saveMs, onKill: report });
 }
 
 const loadable = outcomes.filter((o) => o.loaded !== null && fingerprints.includes(o.loaded)).length;

@@ -101,6 +101,8 @@ export interface KillOutcome {
   delayMs: number;
   /** Saves the child completed before it died. */
   saves: number;
+  /** Whether the cue came before the child ended (else it was not killed). */
+  cued: boolean;
   /** Temporary files or a lock left behind (the kill landed mid-save). */
   midSave: boolean;
   /** The fingerprint of the model that loaded, or null. */
@@ -118,8 +120,8 @@ export interface KillOptions {
   initial: string;
   /** Starts child `i`; `current` is the fingerprint of the model on disk (it should save another one). */
   start: (i: number, current: string) => ChildProcess;
-  /** The stdout line after which the delay starts. */
-  cue: RegExp;
+  /** The stdout line after which the delay starts, or a condition polled every millisecond. */
+  cue: RegExp | ((child: ChildProcess) => boolean);
   /** The delay is uniform in [0, maxDelayMs). */
   maxDelayMs: number;
   /** Called after each kill (progress for the script). */
@@ -136,29 +138,40 @@ export async function killDuringSave(o: KillOptions): Promise<KillOutcome[]> {
     const delayMs = random() * o.maxDelayMs;
     const child = o.start(i, current);
     let saves = 0;
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr?.resume();
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
+    let cued = false;
+    await new Promise<void>((resolve) => {
+      const fire = (): void => {
+        cued = true;
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, delayMs);
+      };
       let buf = '';
-      let cued = false;
       child.stdout!.on('data', (d: Buffer) => {
         buf += d.toString();
         const lines = buf.split('\n');
         buf = lines.pop()!;
         for (const line of lines) {
           if (line.startsWith('saved')) saves++;
-          if (!cued && o.cue.test(line)) {
-            cued = true;
-            setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, delayMs);
-          }
+          if (!cued && o.cue instanceof RegExp && o.cue.test(line)) fire();
         }
       });
-      child.on('exit', (code, signal) => {
-        if (!cued) reject(new Error(`child ${i} exited (${code ?? signal}) before its cue: ${stderr}`));
+      const poll = o.cue instanceof RegExp ? null : o.cue;
+      const timer = poll
+        ? setInterval(() => {
+            if (!cued && poll(child)) {
+              clearInterval(timer!);
+              fire();
+            }
+          }, 1)
+        : null;
+      // A child that ends before its cue (it finished, or failed) is still followed by the load.
+      child.on('exit', () => {
+        if (timer) clearInterval(timer);
+        if (!cued) resolve();
       });
     });
     await exited;
@@ -172,7 +185,7 @@ export async function killDuringSave(o: KillOptions): Promise<KillOutcome[]> {
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
-    const outcome = { delayMs, saves, midSave, loaded, error };
+    const outcome = { delayMs, saves, cued, midSave, loaded, error };
     if (loaded !== null) current = loaded;
     outcomes.push(outcome);
     o.onKill?.(i, outcome);
