@@ -193,22 +193,10 @@ function flagName(p: ParsedArgs, flag: string): string {
   return p.spelt.get(flag) ?? `--${flag}`;
 }
 
-const FLAG_OF: Record<keyof TrainArgs, string> = {
-  lr: 'lr',
-  dim: 'dim',
-  epoch: 'epoch',
-  wordNgrams: 'word-ngrams',
-  bucket: 'bucket',
-  minCount: 'min-count',
-  minCountLabel: 'min-count-label',
-  seed: 'seed',
-  batch: 'batch',
-};
-
 /** The hyper-parameters, checked with the CLI's names (`--bucket`, not `bucket`). */
 function trainArgs(p: ParsedArgs): Partial<TrainArgs> {
   const problem = argProblems({ ...DEFAULT_ARGS, ...p.train })[0];
-  if (problem) throw new UsageError(`${flagName(p, FLAG_OF[problem.key as keyof TrainArgs])} ${problem.message}`);
+  if (problem) throw new UsageError(`${flagName(p, OPTIONS.find((o) => o.key === problem.key)!.flag)} ${problem.message}`);
   return p.train;
 }
 

@@ -190,16 +190,14 @@ export async function loadModel(path: string): Promise<LoadedModel> {
   const weightsPath = join(dirname(jsonPath), json.weights.file);
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(weightsPath));
+    const buf = readFileSync(weightsPath);
+    bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength); // a view: the file may be hundreds of MB
   } catch (err) {
     throw new ModelError(`${jsonPath}: cannot read its weights file ${weightsPath} (weights.file): ${fileProblem(err)}; a model is the .json and that file, side by side`);
   }
+  const crc = bytes.length === json.weights.bytes ? crc32(bytes) : null;
   const mismatch =
-    bytes.length !== json.weights.bytes
-      ? `${bytes.length} bytes, the .json says ${json.weights.bytes}`
-      : crc32(bytes) !== json.weights.crc32
-        ? `CRC-32 ${crc32(bytes)}, the .json says ${json.weights.crc32}`
-        : null;
+    crc === null ? `${bytes.length} bytes, the .json says ${json.weights.bytes}` : crc !== json.weights.crc32 ? `CRC-32 ${crc}, the .json says ${json.weights.crc32}` : null;
   if (mismatch) throw new ModelError(`${weightsPath} does not match ${jsonPath} (${mismatch}): the weights are corrupt or belong to another model`);
   let tensors: Record<string, Tensor>;
   let metadata: Record<string, string>;
