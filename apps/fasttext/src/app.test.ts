@@ -83,24 +83,24 @@ describe('a corrupt or mismatched model is refused', () => {
     const otherPath = join(dir, 'other');
     await saveModel(otherPath, other.model, other.dict, other.args);
 
-    const weights = readFileSync(`${good}.safetensors`);
+    const weights = readFileSync(`${good}.1.safetensors`);
     const json = readFileSync(`${good}.json`, 'utf8');
     const bad = join(dir, 'bad');
 
-    writeFileSync(`${bad}.json`, json.replace('good.safetensors', 'bad.safetensors'));
-    writeFileSync(`${bad}.safetensors`, weights.subarray(0, weights.length - 100));
+    writeFileSync(`${bad}.json`, json.replace('good.1.safetensors', 'bad.1.safetensors'));
+    writeFileSync(`${bad}.1.safetensors`, weights.subarray(0, weights.length - 100));
     await expect(loadModel(bad)).rejects.toThrow(ModelError);
     await expect(loadModel(bad)).rejects.toThrow(/does not match .*corrupt or belong to another model/);
 
-    writeFileSync(`${bad}.safetensors`, readFileSync(`${otherPath}.safetensors`));
+    writeFileSync(`${bad}.1.safetensors`, readFileSync(`${otherPath}.1.safetensors`));
     await expect(loadModel(bad)).rejects.toThrow(/does not match/);
 
     // a JSON that matches its bytes but whose shapes disagree with the vocabulary
     const meta = JSON.parse(readFileSync(`${otherPath}.json`, 'utf8'));
-    meta.weights.file = 'bad.safetensors';
+    meta.weights.file = 'bad.1.safetensors';
     meta.args.dim = 16;
     writeFileSync(`${bad}.json`, JSON.stringify(meta));
-    await expect(loadModel(bad)).rejects.toThrow(/'embedding\.weight' in .* is \[\d+, 8\] but the vocabulary and hyper-parameters .* need \[\d+, 16\]/);
+    await expect(loadModel(bad)).rejects.toThrow(/bad\.json: weights\.shapes\["embedding\.weight"\] is \[\d+,8\] but .* make \[\d+, 16\]/);
 
     writeFileSync(`${bad}.json`, '{"format": "torchlet-fasttext", "vers');
     await expect(loadModel(bad)).rejects.toThrow(/not valid JSON.*corrupt/);

@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Dictionary, tokenize } from './dictionary.js';
-import { InputError, formatOf, parseExamples, parseFastTextLine, toFastTextLine } from './formats.js';
+import { InputError, decodeText, firstInvalidUtf8, formatOf, parseExamples, parseFastTextLine, readExamples, toFastTextLine } from './formats.js';
 import { parseArgs } from './cli.js';
+import { seededRandom } from './testing/random.js';
 
 describe('input formats', () => {
   test('fastText lines: labels anywhere on the line, several labels, blank lines skipped', () => {
@@ -54,6 +58,59 @@ describe('input formats', () => {
   });
 });
 
+describe('encodings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'torchlet-fasttext-enc-'));
+  const BOM = '\uFEFF';
+
+  test.each([
+    ['fasttext', 'a.txt', '__label__spam buy now\n'],
+    ['tsv', 'a.tsv', 'label\ttext\nspam\tbuy now\n'],
+    ['csv', 'a.csv', 'label,text\nspam,buy now\n'],
+    ['jsonl', 'a.jsonl', '{"label": "spam", "text": "buy now"}\n'],
+  ])('a leading BOM is dropped (%s): it is not part of the first label, word or column name', (_format, name, content) => {
+    const path = join(dir, name);
+    writeFileSync(path, BOM + content);
+    expect(readExamples(path)).toEqual([{ labels: ['spam'], text: 'buy now' }]);
+    expect(parseExamples(BOM + content, formatOf(name))).toEqual([{ labels: ['spam'], text: 'buy now' }]);
+  });
+
+  test('invalid UTF-8 stops with the file, the line and the byte; --encoding-errors replace reads U+FFFD', () => {
+    const path = join(dir, 'bad.txt');
+    writeFileSync(path, Buffer.concat([Buffer.from('__label__a fine\n__label__b ok\n__label__a caf'), Buffer.from([0xc3, 0x28]), Buffer.from(' au lait\n')]));
+    expect(() => readExamples(path)).toThrow(InputError);
+    expect(() => readExamples(path)).toThrow(`${path}:3: invalid UTF-8 (byte 0xC3 at byte 15 of the line); convert the file to UTF-8, or pass --encoding-errors replace to read bad bytes as U+FFFD`);
+    expect(readExamples(path, { encodingErrors: 'replace' })[2]).toEqual({ labels: ['a'], text: 'caf\uFFFD( au lait' });
+    expect(() => decodeText(new Uint8Array([0xff, 0xfe, 0x61, 0x00]), 'u16.txt', 'replace')).toThrow('u16.txt: the file is UTF-16 (byte-order mark 0xFF 0xFE); convert it to UTF-8');
+    expect(() => decodeText(new Uint8Array([0x80]), 'x')).toThrow('x:1: invalid UTF-8 (byte 0x80 at byte 1 of the line)');
+  });
+
+  test('firstInvalidUtf8 agrees with the WHATWG decoder on random bytes', () => {
+    const rand = seededRandom(11);
+    const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    // Bytes biased to UTF-8 lead and continuation bytes, so that valid and invalid sequences both occur.
+    const pool = [0x41, 0x0a, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff];
+    let invalid = 0;
+    for (let n = 0; n < 3000; n++) {
+      const bytes = Uint8Array.from({ length: 1 + Math.floor(rand() * 8) }, () => pool[Math.floor(rand() * pool.length)]!);
+      const at = firstInvalidUtf8(bytes);
+      let ok = true;
+      try {
+        fatal.decode(bytes);
+      } catch {
+        ok = false;
+      }
+      expect(at === bytes.length).toBe(ok);
+      if (!ok) {
+        invalid++;
+        expect(() => fatal.decode(bytes.subarray(0, at))).not.toThrow();
+        expect(() => fatal.decode(bytes.subarray(0, at + 4))).toThrow();
+      }
+    }
+    expect(invalid).toBeGreaterThan(100);
+    expect(invalid).toBeLessThan(3000);
+  });
+});
+
 describe('dictionary', () => {
   test('tokens end with </s>; words by descending count; n-gram rows follow the words', () => {
     expect(tokenize(' a  b\n')).toEqual(['a', 'b', '</s>']);
@@ -82,7 +139,10 @@ describe('command line', () => {
     expect(p.opts['input']).toBe('a.txt');
     expect(p.train).toEqual({ wordNgrams: 2, minCount: 3, dim: 16 });
     expect(p.flags.has('progress')).toBe(true);
+    expect(parseArgs(['train', '--seed', '-3', '--progress', '--no-progress']).train).toEqual({ seed: -3 });
+    expect(parseArgs(['train', '--progress', '--no-progress']).flags.has('progress')).toBe(false);
+    expect(parseArgs(['predict', 'm', '--', '-odd-name.txt']).positional).toEqual(['m', '-odd-name.txt']);
     expect(() => parseArgs(['train', '--nope', '1'])).toThrow(/unknown option --nope/);
-    expect(() => parseArgs(['train', '--lr', 'fast'])).toThrow(/expected a number/);
+    expect(() => parseArgs(['train', '--lr', 'fast'])).toThrow(/--lr must be a number, got 'fast'/);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { DataFormatError, parseCsv, parseJsonl, parseTsv, splitLines } from '@torchlet/data';
 import { readFileSync } from 'node:fs';
+import { fileProblem } from './files.js';
 
 /** One labelled (or unlabelled, for `predict`) text. */
 export interface Example {
@@ -28,7 +29,13 @@ export interface FormatOptions {
   onBadLine?: 'error' | 'skip';
   /** Labels are optional (predict). */
   unlabelled?: boolean;
+  /** Invalid UTF-8: stop with the file and line (default), or read the bad bytes as U+FFFD. */
+  encodingErrors?: EncodingErrors;
+  /** How errors name the file's origin, e.g. `--input` (default: nothing). */
+  what?: string;
 }
+
+export type EncodingErrors = 'strict' | 'replace';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -66,8 +73,9 @@ function labelValue(v: unknown): string[] | null {
   return [String(v)];
 }
 
-/** Examples from a string in `format` (`source` names the file in errors). */
+/** Examples from a string in `format` (`source` names the file in errors). A leading BOM is dropped. */
 export function parseExamples(text: string, format: InputFormat, options: FormatOptions = {}, source = '<input>'): Example[] {
+  text = stripBom(text);
   const labelColumn = options.labelColumn ?? 'label';
   const textColumn = options.textColumn ?? 'text';
   const skip = options.onBadLine === 'skip';
@@ -126,10 +134,72 @@ export function parseExamples(text: string, format: InputFormat, options: Format
   return out;
 }
 
+/** `text` without a leading byte-order mark (editors on Windows write one; it is not part of the first word or column name). */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The text of UTF-8 `bytes` without a leading BOM. Invalid UTF-8 throws an `InputError` naming
+ * `source`, the line and the byte (unless `errors` is `'replace'`: then each bad sequence reads as
+ * U+FFFD). UTF-16 (a UTF-16 BOM) is refused in both modes: replacing would make every word garbage.
+ */
+export function decodeText(bytes: Uint8Array, source: string, errors: EncodingErrors = 'strict'): string {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    throw new InputError(`${source}: the file is UTF-16 (byte-order mark ${hex(bytes[0]!)} ${hex(bytes[1]!)}); convert it to UTF-8`);
+  }
+  try {
+    return stripBom(new TextDecoder('utf-8', { fatal: errors === 'strict', ignoreBOM: true }).decode(bytes));
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    const at = firstInvalidUtf8(bytes);
+    const lineStart = at === 0 ? 0 : bytes.lastIndexOf(0x0a, at - 1) + 1;
+    let line = 1;
+    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
+    throw new InputError(
+      `${source}:${line}: invalid UTF-8 (byte ${hex(bytes[at] ?? 0)} at byte ${at - lineStart + 1} of the line); convert the file to UTF-8, or pass --encoding-errors replace to read bad bytes as U+FFFD`,
+    );
+  }
+}
+
+function hex(b: number): string {
+  return `0x${b.toString(16).padStart(2, '0').toUpperCase()}`;
+}
+
+/** Offset of the first byte that starts an invalid UTF-8 sequence (`bytes.length` if none), by the WHATWG decoder's rules. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  const n = bytes.length;
+  const cont = (j: number, lo = 0x80, hi = 0xbf): boolean => j < n && bytes[j]! >= lo && bytes[j]! <= hi;
+  let i = 0;
+  while (i < n) {
+    const b = bytes[i]!;
+    let len: number;
+    if (b < 0x80) len = 1;
+    else if (b >= 0xc2 && b <= 0xdf) len = cont(i + 1) ? 2 : 0;
+    else if (b === 0xe0) len = cont(i + 1, 0xa0) && cont(i + 2) ? 3 : 0;
+    else if (b === 0xed) len = cont(i + 1, 0x80, 0x9f) && cont(i + 2) ? 3 : 0;
+    else if (b >= 0xe1 && b <= 0xef) len = cont(i + 1) && cont(i + 2) ? 3 : 0;
+    else if (b === 0xf0) len = cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    else if (b >= 0xf1 && b <= 0xf3) len = cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    else if (b === 0xf4) len = cont(i + 1, 0x80, 0x8f) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+    else len = 0;
+    if (len === 0) return i;
+    i += len;
+  }
+  return n;
+}
+
 /** Reads a file (or `-` for standard input) in its format. */
 export function readExamples(path: string, options: FormatOptions = {}): Example[] {
-  const text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
-  return parseExamples(text, formatOf(path, options.format), options, path);
+  const source = path === '-' ? '<stdin>' : path;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path === '-' ? 0 : path);
+  } catch (err) {
+    throw new InputError(`cannot read ${options.what ? `${options.what} ` : ''}${source}: ${fileProblem(err)}`);
+  }
+  const text = decodeText(bytes, source, options.encodingErrors);
+  return parseExamples(text, formatOf(path, options.format), options, source);
 }
 
 /** A fastText-format line for an example (newlines and tabs become spaces, as both tools then see the same tokens). */
