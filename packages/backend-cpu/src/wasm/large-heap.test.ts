@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CpuBuffer } from '../buffer.js';
 import { CpuBackend } from '../cpu-backend.js';
 import { recurrentBackward, recurrentForward } from '../kernels/recurrent.js';
-import { rng } from '../test-helpers.js';
+import { rng } from '../../test/helpers.js';
 import { wasmFeatures } from './features.js';
 import { sizeClass } from './heap.js';
 import { wasmRuntime } from './runtime.js';

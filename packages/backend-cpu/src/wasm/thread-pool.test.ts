@@ -2,7 +2,7 @@ import type { TensorView } from '@torchlet/backend';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { CpuBuffer } from '../buffer.js';
 import { CpuBackend } from '../cpu-backend.js';
-import { rng } from '../test-helpers.js';
+import { rng } from '../../test/helpers.js';
 import { I32, ModuleBuilder } from './encoder.js';
 import { wasmFeatures } from './features.js';
 import { getNumThreads, setNumThreads, threadStats, wasmRuntime, whenThreadsReady } from './runtime.js';
