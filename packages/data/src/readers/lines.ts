@@ -10,6 +10,7 @@ export class LineSplitter {
   #rest = '';
   #pendingCR = false;
 
+  /** Splits the next chunk; returns the lines it completed (without their `\n`, `\r\n` or `\r`). */
   push(chunk: string): string[] {
     let text = chunk;
     if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
@@ -34,6 +35,7 @@ export class LineSplitter {
     return lines;
   }
 
+  /** Finishes the input; returns the last line if it had no line break. */
   end(): string[] {
     const rest = this.#rest;
     this.#rest = '';
@@ -48,6 +50,7 @@ export function splitLines(text: string): string[] {
   return [...s.push(text), ...s.end()];
 }
 
+/** Options of `readLines`. */
 export interface ReadLinesOptions extends ChunkOptions {
   /** Leave out empty lines (default false). */
   skipEmpty?: boolean;

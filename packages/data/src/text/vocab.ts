@@ -5,6 +5,7 @@
  */
 import { IndexError, RuntimeError, ValueError } from '@torchlet/tensor';
 
+/** Options of `Vocab.build` / `Vocab.fromIterator` (torchtext's `build_vocab_from_iterator`). */
 export interface VocabOptions {
   /** Tokens seen fewer times are left out (default 1). */
   minFreq?: number;
@@ -20,7 +21,9 @@ export interface VocabOptions {
 
 /** The JSON form (`vocab.toJSON()`, `Vocab.fromJSON`). */
 export interface VocabJSON {
+  /** Index → token (torchtext's `itos`). */
   readonly itos: readonly string[];
+  /** The index unknown tokens map to (null: unknown tokens throw). */
   readonly defaultIndex: number | null;
 }
 
@@ -177,10 +180,12 @@ export class Vocab {
     if (this.#defaultIndex !== null && this.#defaultIndex >= index) this.#defaultIndex++;
   }
 
+  /** The JSON form: `JSON.stringify(vocab)` works. */
   toJSON(): VocabJSON {
     return { itos: [...this.#itos], defaultIndex: this.#defaultIndex };
   }
 
+  /** Rebuilds a vocabulary from `toJSON()`'s object or its JSON text. */
   static fromJSON(json: VocabJSON | string): Vocab {
     const obj = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<VocabJSON>;
     if (!obj || !Array.isArray(obj.itos)) throw new ValueError('Vocab.fromJSON: expected { itos: string[], defaultIndex: number | null }');
