@@ -13,14 +13,19 @@ export interface FloatTolerance {
   transcendentalRtol: number;
 }
 
+/** Tolerance overrides per float dtype (unset fields keep the defaults). */
 export interface ConformanceTolerances {
+  /** float16's. */
   float16?: Partial<FloatTolerance>;
+  /** float32's. */
   float32?: Partial<FloatTolerance>;
+  /** float64's. */
   float64?: Partial<FloatTolerance>;
   /** Relative tolerance of `random('normal')` against `philoxFill` (default 1e-5). */
   normalRtol?: number;
 }
 
+/** Options of `runConformanceSuite`. */
 export interface ConformanceOptions {
   /** dtypes whose cases are skipped even when the backend lists them in `dtypes`. */
   skipDTypes?: DType[];
