@@ -43,7 +43,9 @@ async function preferSwiftShader(): Promise<void> {
   }
 }
 
+/** What `openTestBackend` resolves to. */
 export interface TestBackend {
+  /** An unregistered WebGPU backend, or null when WebGPU is unavailable. */
   backend: WebGPUBackend | null;
   /** Why there is no backend (when `backend` is null). */
   reason: string;
@@ -65,6 +67,7 @@ export async function openTestBackend(options: Omit<CreateWebGPUBackendOptions, 
   }
 }
 
+/** What `openTestDevices` resolves to. */
 export interface TestDevices {
   /** 'cpu', then 'webgpu' when an adapter exists. */
   readonly devices: DeviceName[];

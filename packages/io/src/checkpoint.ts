@@ -30,10 +30,13 @@ import {
   type SafetensorsEntry,
 } from './safetensors.js';
 
+/** The `format` metadata value that marks a Torchlet checkpoint. */
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint';
+/** The checkpoint format's version (`format_version` metadata). */
 export const CHECKPOINT_VERSION = '1';
 const TAG = '$torchlet';
 
+/** Options of `load` / `loadBytes`. */
 export interface LoadCheckpointOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `torch.load(map_location=…)`. */
   device?: DeviceName;

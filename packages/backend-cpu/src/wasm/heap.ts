@@ -28,6 +28,7 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(n / step) * step;
 }
 
+/** Occupancy of the Wasm heap (`CpuBackend.heapStats()`). */
 export interface HeapStats {
   /** Bytes the memory currently spans. */
   readonly memoryBytes: number;
@@ -35,6 +36,7 @@ export interface HeapStats {
   readonly allocatedBytes: number;
   /** Bytes in free blocks awaiting reuse (below the top). */
   readonly freeBytes: number;
+  /** Blocks handed out. */
   readonly allocatedBlocks: number;
 }
 
