@@ -54,6 +54,11 @@ let liveStorages = 0;
 let liveStorageBytes = 0;
 
 /** Exact counts of storages alive on every backend. */
-export function storageStats(): { /** Storages not yet freed. */ liveStorages: number; /** Their bytes. */ liveBytes: number } {
+export function storageStats(): {
+  /** Storages not yet freed. */
+  liveStorages: number;
+  /** Their bytes. */
+  liveBytes: number;
+} {
   return { liveStorages, liveBytes: liveStorageBytes };
 }

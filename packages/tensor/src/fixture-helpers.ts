@@ -83,7 +83,10 @@ export interface FixtureCaseLike {
   /** The case's name in the fixture index. */
   readonly name: string;
   /** The case's configuration; `call` is the PyTorch expression it recorded. */
-  readonly config: { readonly call?: unknown };
+  readonly config: {
+    /** The recorded PyTorch expression, for `op` cases. */
+    readonly call?: unknown;
+  };
 }
 
 /**

@@ -259,7 +259,10 @@ export class BufferScope {
   readonly #live = new Set<BackendBuffer>();
 
   /** The backend the buffers come from. */
-  constructor(readonly backend: Backend) {}
+  constructor(
+    /** The backend the buffers come from. */
+    readonly backend: Backend,
+  ) {}
 
   /** Allocates a buffer the scope will free. */
   alloc(dtype: DType, size: number): BackendBuffer {

@@ -107,7 +107,12 @@ function report(stats: Map<string, Acc>, totalMs: number): ProfileReport {
  * console.log(report.table({ limit: 10 }));
  * ```
  */
-export function profile<R>(fn: () => R): { /** What `fn` returned. */ result: R; /** Time and calls per op. */ report: ProfileReport } {
+export function profile<R>(fn: () => R): {
+  /** What `fn` returned. */
+  result: R;
+  /** Time and calls per op. */
+  report: ProfileReport;
+} {
   const session: Session = { stats: new Map() };
   sessions.push(session);
   if (!remove) remove = addInterceptor(interceptor);

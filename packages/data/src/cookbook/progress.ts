@@ -187,9 +187,18 @@ export class ProgressBar {
    * Wraps an iterable (sync or async, e.g. a `DataLoader`): one step per element, closed at
    * the end (or on `break`). The total defaults to the iterable's `length`.
    */
-  static wrap<T>(iterable: Iterable<T> & AsyncIterable<T>, options?: ProgressBarOptions): Iterable<T> & AsyncIterable<T> & { /** The bar the iteration drives. */ bar: ProgressBar };
-  static wrap<T>(iterable: Iterable<T>, options?: ProgressBarOptions): Iterable<T> & { /** The bar the iteration drives. */ bar: ProgressBar };
-  static wrap<T>(iterable: AsyncIterable<T>, options?: ProgressBarOptions): AsyncIterable<T> & { /** The bar the iteration drives. */ bar: ProgressBar };
+  static wrap<T>(iterable: Iterable<T> & AsyncIterable<T>, options?: ProgressBarOptions): Iterable<T> & AsyncIterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
+  static wrap<T>(iterable: Iterable<T>, options?: ProgressBarOptions): Iterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
+  static wrap<T>(iterable: AsyncIterable<T>, options?: ProgressBarOptions): AsyncIterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
   static wrap<T>(iterable: Iterable<T> | AsyncIterable<T>, options: ProgressBarOptions = {}): { bar: ProgressBar } {
     let total = options.total;
     if (total === undefined) {

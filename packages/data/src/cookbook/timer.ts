@@ -77,9 +77,19 @@ export class Timer {
   }
 
   /** Runs `fn` and returns its result with the milliseconds it took (awaits a Promise). */
-  static time<R>(fn: () => Promise<R>): Promise<{ /** What `fn` resolved to. */ result: R; /** Milliseconds until it resolved. */ ms: number }>;
+  static time<R>(fn: () => Promise<R>): Promise<{
+    /** What `fn` resolved to. */
+    result: R;
+    /** Milliseconds until it resolved. */
+    ms: number;
+  }>;
   /** Runs a synchronous `fn` and returns its result with the milliseconds it took. */
-  static time<R>(fn: () => R): { /** What `fn` returned. */ result: R; /** Milliseconds it took. */ ms: number };
+  static time<R>(fn: () => R): {
+    /** What `fn` returned. */
+    result: R;
+    /** Milliseconds it took. */
+    ms: number;
+  };
   static time<R>(fn: () => R | Promise<R>): { result: R; ms: number } | Promise<{ result: R; ms: number }> {
     const t0 = now();
     const result = fn();

@@ -19,9 +19,15 @@ import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { checkPositiveInt, collectTensors, disposeTensors, isThenable } from '../util/tree.js';
 
 /** An iterable of indices (a `Sampler`); `length` is needed for the loader's `length`. */
-export type IndexSampler = Iterable<number> & { /** Indices per epoch, where known. */ readonly length?: number };
+export type IndexSampler = Iterable<number> & {
+  /** Indices per epoch, where known. */
+  readonly length?: number;
+};
 /** An iterable of index batches (a `BatchSampler`). */
-export type IndexBatchSampler = Iterable<readonly number[]> & { /** Batches per epoch, where known. */ readonly length?: number };
+export type IndexBatchSampler = Iterable<readonly number[]> & {
+  /** Batches per epoch, where known. */
+  readonly length?: number;
+};
 
 /** Options of `DataLoader` (PyTorch's keyword arguments, camelCase; no worker processes). */
 export interface DataLoaderOptions<T, B> {

@@ -197,7 +197,10 @@ export class WeightedRandomSampler implements Sampler<number> {
  */
 export class BatchSampler implements Sampler<number[]> {
   /** The sampler whose indices are grouped. */
-  readonly sampler: Iterable<number> & { /** Indices per epoch, where known. */ readonly length?: number };
+  readonly sampler: Iterable<number> & {
+    /** Indices per epoch, where known. */
+    readonly length?: number;
+  };
   /** Indices per batch. */
   readonly batchSize: number;
   /** Drop the last incomplete batch. */
