@@ -26,6 +26,7 @@ import { noteBackward } from './growth-watch.js';
 import { isAnomalyEnabled, withRecording } from './mode.js';
 import { RowSparseTensor, addGradients } from './sparse.js';
 
+/** Options of `t.backward()` / `autograd.backward` (`retain_graph`, `create_graph`). */
 export interface BackwardOptions {
   /** Keep the saved tensors so the graph can be differentiated again (default: createGraph). */
   retainGraph?: boolean;
@@ -33,6 +34,7 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
+/** Options of `autograd.grad` (`grad_outputs`, `retain_graph`, `create_graph`, `allow_unused`). */
 export interface GradOptions extends BackwardOptions {
   /** The gradient of each output (`grad_outputs`); may be omitted for scalar outputs. */
   gradOutputs?: Tensor | readonly (Tensor | null | undefined)[] | null;

@@ -7,6 +7,7 @@ import { isFloating } from '@torchlet/backend';
 import { RuntimeError, Tensor, dispatch, fromHost, getOp, listOps, zeros, type OpDef } from '@torchlet/tensor';
 import { grad } from './engine.js';
 
+/** Options of `gradcheck` (`torch.autograd.gradcheck(fn, inputs, eps, atol, rtol, raise_exception)`). */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -154,6 +155,7 @@ function seeded(shape: readonly number[], seed: number, device: Tensor['device']
   return fromHost(data, shape, 'float64', device);
 }
 
+/** Options of `gradgradcheck`. */
 export interface GradgradcheckOptions extends GradcheckOptions {
   /** The output gradients to differentiate through (default: fixed pseudo-random float64). */
   gradOutputs?: readonly Tensor[];

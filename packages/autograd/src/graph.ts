@@ -145,9 +145,13 @@ export class SavedTensor {
   }
 }
 
+/** A tensor's metadata as a backward formula sees it (the tensor itself may not be saved). */
 export interface TensorInfo {
+  /** Its shape. */
   readonly shape: Shape;
+  /** Its dtype. */
   readonly dtype: DType;
+  /** Its device. */
   readonly device: DeviceName;
 }
 
@@ -161,6 +165,7 @@ export interface BackwardContext<A = any> {
   readonly attrs: A;
   /** The node's name (`MulBackward0`). */
   readonly name: string;
+  /** How many inputs the op had. */
   readonly numInputs: number;
   /** Saved input `i` (declared in the derivative's `save`); part of the graph when `createGraph`. */
   input(i: number): Tensor;
@@ -168,7 +173,9 @@ export interface BackwardContext<A = any> {
   output(i: number): Tensor;
   /** Tensor `k` of a custom Function's `saveForBackward` list. */
   saved(k: number): Tensor;
+  /** Shape, dtype and device of input `i` (always available, saved or not). */
   inputInfo(i: number): TensorInfo;
+  /** Shape, dtype and device of output `i`. */
   outputInfo(i: number): TensorInfo;
   /** Whether input `i` needs a gradient (a formula may skip the others and return null). */
   needsInputGrad(i: number): boolean;

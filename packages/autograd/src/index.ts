@@ -61,21 +61,37 @@ export type { Layout, RowSparseGrad } from './sparse.js';
 
 /** PyTorch-shaped namespace: `autograd.grad`, `autograd.Function`, `autograd.gradcheck` … */
 export const autograd = {
+  /** `torch.autograd.backward`. */
   backward,
+  /** `torch.autograd.grad`. */
   grad,
+  /** `torch.autograd.Function`. */
   Function,
+  /** The context of `autograd.Function` (PyTorch's `ctx`). */
   FunctionCtx,
+  /** `torch.autograd.gradcheck`. */
   gradcheck,
+  /** `torch.autograd.gradgradcheck`. */
   gradgradcheck,
+  /** `torch.autograd.detect_anomaly`. */
   detectAnomaly,
+  /** `torch.autograd.set_detect_anomaly`. */
   setDetectAnomaly,
+  /** `torch.is_anomaly_enabled`. */
   isAnomalyEnabled,
+  /** `torch.no_grad`. */
   noGrad,
+  /** `torch.enable_grad`. */
   enableGrad,
+  /** `torch.inference_mode`. */
   inferenceMode,
+  /** `torch.is_grad_enabled`. */
   isGradEnabled,
+  /** `torch.is_inference_mode_enabled`. */
   isInferenceModeEnabled,
+  /** `torch.set_grad_enabled`. */
   setGradEnabled,
+  /** `torch.logaddexp`, differentiable. */
   logaddexp,
 } as const;
 export { version } from './version.js';

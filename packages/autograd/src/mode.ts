@@ -130,6 +130,7 @@ export function setDetectAnomaly(enabled: boolean): void {
   mode.anomaly = enabled;
 }
 
+/** `torch.is_anomaly_enabled()`. */
 export function isAnomalyEnabled(): boolean {
   return mode.anomaly;
 }

@@ -43,6 +43,7 @@ import {
 
 /** The structural shape of a row-sparse gradient (what optimizers read). */
 export interface RowSparseGrad {
+  /** Marks the row-sparse layout (`'rowSparse'`). */
   readonly layout: 'rowSparse';
   /** Row indices into the parameter's first dimension (int32, 1-D; may repeat). */
   readonly indices: Tensor;
@@ -106,6 +107,7 @@ export class RowSparseTensor extends Tensor implements RowSparseGrad {
     return this.indices.shape[0]!;
   }
 
+  /** Refused: a row-sparse gradient has no dense storage (use `values`, `indices` or `toDense()`). */
   override get storage(): never {
     return refuse(this.shape);
   }
@@ -114,10 +116,12 @@ export class RowSparseTensor extends Tensor implements RowSparseGrad {
     return refuse(this.shape);
   }
 
+  /** The device of `values`. */
   override get device(): DeviceName {
     return this.values.device;
   }
 
+  /** The backend of `values`. */
   override get backend(): Backend {
     return this.values.backend;
   }
@@ -126,6 +130,7 @@ export class RowSparseTensor extends Tensor implements RowSparseGrad {
     return this.values.version;
   }
 
+  /** Always false: there is no dense layout. */
   override isContiguous(): boolean {
     return false;
   }
@@ -153,6 +158,7 @@ export class RowSparseTensor extends Tensor implements RowSparseGrad {
     }
   }
 
+  /** A copy with its own `indices` and `values`. */
   override clone(): this {
     return new RowSparseTensor(clone(this.indices), clone(this.values), this.shape, { isCoalesced: this.isCoalesced }) as this;
   }

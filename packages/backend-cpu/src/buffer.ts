@@ -14,10 +14,11 @@ export class CpuBuffer implements BackendBuffer {
   #generation: number;
 
   constructor(
+    /** The element type. */
     readonly dtype: DType,
     readonly size: number,
     data: HostArray,
-    /** The runtime whose heap holds the elements, or null for a plain array. */
+    /** @internal The runtime whose heap holds the elements, or null for a plain array. */
     readonly runtime: WasmRuntime | null = null,
     /** Byte address in the Wasm heap (-1 outside it). */
     readonly ptr = -1,

@@ -39,6 +39,7 @@ import { wasmRuntime, type WasmRuntime } from './wasm/runtime.js';
 /** Which kernels a CPU backend runs: the TypeScript reference kernels, or Wasm SIMD where they apply. */
 export type CpuKernels = 'js' | 'wasm';
 
+/** Options of `new CpuBackend()`. */
 export interface CpuBackendOptions {
   /**
    * `'wasm'`: storage in the Wasm heap and the Wasm SIMD kernels (TypeScript for whatever they
@@ -94,6 +95,7 @@ function hostAlloc(dtype: DType, size: number, bytes: number, rt: WasmRuntime | 
  * runs eagerly and synchronously, so `readSync` is available.
  */
 export class CpuBackend implements Backend {
+  /** The device name, `'cpu'`. */
   readonly name = 'cpu' as const;
   readonly canReadSync = true;
   readonly dtypes: ReadonlySet<DType> = CPU_DTYPES;
@@ -184,6 +186,7 @@ export class CpuBackend implements Backend {
     return buffer;
   }
 
+  /** Frees a buffer (a double free throws); Wasm-heap blocks return to the allocator. */
   free(buffer: BackendBuffer): void {
     const b = this.#own(buffer);
     if (b.freed) throw new Error(`cpu backend: double free of a ${b.dtype}[${b.size}] buffer`);
@@ -215,6 +218,7 @@ export class CpuBackend implements Backend {
     return this.#live(buffer).data;
   }
 
+  /** Live buffers and bytes of this backend instance. */
   memoryStats(): BackendMemoryStats {
     return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };
   }
@@ -234,6 +238,7 @@ export class CpuBackend implements Backend {
 
   // ---- primitives -----------------------------------------------------------------------
 
+  /** Elementwise unary primitive: the Wasm kernel where it applies, else the TypeScript one. */
   unary(op: UnaryOp, x: TensorView, out: TensorView): void {
     if (this.#rt !== null && wasm.unary(this.#rt, op, x, out)) return;
     elementwise.unary(op, x, out);

@@ -6,9 +6,11 @@ import type { BackendBuffer, DType, TensorView } from '@torchlet/backend';
  * kernels index every dtype the same way (reads and writes convert to/from `Uint8Array`).
  */
 export class WebGPUBuffer implements BackendBuffer {
+  /** Set by `free`; kernels refuse freed buffers so a use-after-free fails loudly. */
   freed = false;
 
   constructor(
+    /** The element type. */
     readonly dtype: DType,
     readonly size: number,
     /** The device buffer (its byte size is the pool's size class, at least `4 · size`). */

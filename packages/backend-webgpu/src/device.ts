@@ -3,6 +3,7 @@ import { getBackend, hasBackend, registerBackend } from '@torchlet/backend';
 import type { RuntimeOptions } from './runtime.js';
 import { WebGPUBackend } from './webgpu-backend.js';
 
+/** Options of `createWebGPUBackend` / `initWebGPU` (`torch.webgpu.init`). */
 export interface CreateWebGPUBackendOptions extends RuntimeOptions {
   /** Use this device (the backend then leaves its lifetime to the caller). */
   device?: GPUDevice;

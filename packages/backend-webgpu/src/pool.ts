@@ -31,9 +31,11 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** The buffer pool's state (part of `WebGPUBackend.stats()`). */
 export interface PoolStats {
   /** Spare buffers held for reuse. */
   readonly pooledBuffers: number;
+  /** Bytes of those spare buffers. */
   readonly pooledBytes: number;
   /** Buffers created over the pool's life. */
   readonly created: number;

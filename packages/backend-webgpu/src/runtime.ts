@@ -52,6 +52,7 @@ export interface Kernel {
   error?: Error;
 }
 
+/** Tuning of the dispatch runtime (batching, pooling, grid limits). */
 export interface RuntimeOptions {
   /** Override of maxComputeWorkgroupsPerDimension (tests use small values to exercise grid splitting). */
   maxWorkgroupsPerDimension?: number;

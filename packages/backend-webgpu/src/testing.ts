@@ -42,7 +42,9 @@ async function preferSwiftShader(): Promise<void> {
   if (fs?.existsSync(SWIFTSHADER_ICD)) e.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
 }
 
+/** What `openTestBackend` resolves to. */
 export interface TestBackend {
+  /** An unregistered WebGPU backend, or null when WebGPU is unavailable. */
   backend: WebGPUBackend | null;
   /** Why there is no backend (when `backend` is null). */
   reason: string;
@@ -64,6 +66,7 @@ export async function openTestBackend(options: Omit<CreateWebGPUBackendOptions, 
   }
 }
 
+/** What `openTestDevices` resolves to. */
 export interface TestDevices {
   /** 'cpu', then 'webgpu' when an adapter exists. */
   readonly devices: DeviceName[];

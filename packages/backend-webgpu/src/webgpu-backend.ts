@@ -30,6 +30,7 @@ import { GpuRuntime, type RuntimeCounters, type RuntimeOptions } from './runtime
 
 const WEBGPU_DTYPES: ReadonlySet<DType> = new Set<DType>(['float32', 'int32', 'bool']);
 
+/** Options of `new WebGPUBackend(device, options)`. */
 export interface WebGPUBackendOptions extends RuntimeOptions {
   /** Destroy the device in `destroy()` (true when the backend requested the device itself). */
   ownsDevice?: boolean;
@@ -37,6 +38,7 @@ export interface WebGPUBackendOptions extends RuntimeOptions {
 
 /** Everything `stats()` reports: the interface's counts plus pool, dispatch and backstop counters. */
 export interface WebGPUStats extends BackendMemoryStats, RuntimeCounters {
+  /** The buffer pool's counters. */
   readonly pool: PoolStats;
   /** Buffers the FinalizationRegistry backstop returned to the pool because they were never freed. */
   readonly reclaimed: number;
@@ -56,10 +58,13 @@ interface Held {
  * `Uint8Array` on the host); float64 is not, and float16 not yet.
  */
 export class WebGPUBackend implements Backend {
+  /** The device name, `'webgpu'`. */
   readonly name = 'webgpu' as const;
   readonly canReadSync = false;
   readonly dtypes: ReadonlySet<DType> = WEBGPU_DTYPES;
+  /** The `GPUDevice` the kernels run on. */
   readonly device: GPUDevice;
+  /** @internal The dispatch runtime: pipeline cache, batched encoder, pool. */
   readonly runtime: GpuRuntime;
   readonly fused: Partial<FusedKernels>;
 
@@ -143,6 +148,7 @@ export class WebGPUBackend implements Backend {
     return buffer;
   }
 
+  /** Returns the buffer to the pool (a double free throws). */
   free(buffer: BackendBuffer): void {
     const b = this.#own(buffer);
     if (b.freed) throw new Error(`webgpu backend: double free of a ${b.dtype}[${b.size}] buffer`);
@@ -190,6 +196,7 @@ export class WebGPUBackend implements Backend {
     }
   }
 
+  /** Live buffers and logical bytes (not the pool's spare capacity; see `stats()`). */
   memoryStats(): BackendMemoryStats {
     return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };
   }
@@ -233,6 +240,7 @@ export class WebGPUBackend implements Backend {
 
   // ---- primitives -----------------------------------------------------------------------
 
+  /** Encodes the elementwise unary kernel for `op`. */
   unary(op: UnaryOp, x: TensorView, out: TensorView): void {
     elementwise.unary(this.runtime, op, x, out);
   }

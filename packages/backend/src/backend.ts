@@ -2,10 +2,12 @@ import type { DType, HostArray } from './dtype.js';
 import type { ArgReduceOp, BinaryOp, RandomKind, ReduceOp, ScanOp, UnaryOp } from './primitives.js';
 import type { FusedKernels } from './fused.js';
 
+/** The devices a backend can be registered as (`torch.device` names). */
 export type DeviceName = 'cpu' | 'webgpu';
 
 /** A device allocation, opaque outside its backend. */
 export interface BackendBuffer {
+  /** The element type. */
   readonly dtype: DType;
   /** Number of elements. */
   readonly size: number;
@@ -16,16 +18,23 @@ export interface BackendBuffer {
  * operands have stride 0 along the broadcast axes, so no primitive needs a copy.
  */
 export interface TensorView {
+  /** The buffer viewed. */
   readonly buffer: BackendBuffer;
+  /** The element type (the buffer's). */
   readonly dtype: DType;
+  /** Size of each dim. */
   readonly shape: readonly number[];
+  /** Step in elements between neighbours along each dim (0 on broadcast dims). */
   readonly strides: readonly number[];
+  /** Index of the first element in the buffer, in elements. */
   readonly offset: number;
 }
 
+/** A backend's own allocation counts. */
 export interface BackendMemoryStats {
   /** Buffers allocated and not yet freed. */
   readonly liveBuffers: number;
+  /** Bytes those buffers hold. */
   readonly liveBytes: number;
 }
 
@@ -36,6 +45,7 @@ export interface BackendMemoryStats {
  * share the dtype the op computes in (the tensor core casts first).
  */
 export interface Backend {
+  /** The device this backend implements. */
   readonly name: DeviceName;
   /** Whether `readSync` is available (CPU yes, WebGPU no). */
   readonly canReadSync: boolean;
@@ -45,6 +55,7 @@ export interface Backend {
   // ---- memory -------------------------------------------------------------------------
   /** A buffer of `size` elements; its contents are unspecified until written (pooled GPU memory is not cleared). */
   alloc(dtype: DType, size: number): BackendBuffer;
+  /** Frees a buffer from `alloc` or `wrap` (once; a double free throws). */
   free(buffer: BackendBuffer): void;
   /** Host → device, into elements [offset, offset + data.length). */
   write(buffer: BackendBuffer, data: HostArray, offset?: number): void;
@@ -57,6 +68,7 @@ export interface Backend {
    * side are visible to the other. Absent where device memory is separate.
    */
   wrap?(data: HostArray): BackendBuffer;
+  /** Live buffers and bytes, counted exactly. */
   memoryStats(): BackendMemoryStats;
   /** Submits pending work (GPU); a no-op where work runs eagerly. */
   flush?(): void;
@@ -66,6 +78,7 @@ export interface Backend {
   destroy?(): void;
 
   // ---- primitives -----------------------------------------------------------------------
+  /** Elementwise `op` of `x` into `out` (same shape; bool `out` for the bool-output ops). */
   unary(op: UnaryOp, x: TensorView, out: TensorView): void;
   /** `a` and `b` are already broadcast to `out.shape` (stride 0 on broadcast axes). */
   binary(op: BinaryOp, a: TensorView, b: TensorView, out: TensorView): void;

@@ -222,15 +222,22 @@ export interface FusedKernels {
   ): void;
 }
 
+/** The name of a fused kernel. */
 export type FusedKernelName = keyof FusedKernels;
 
 /** Hyper-parameters of `FusedKernels.sgdStep` (torch.optim.SGD's). */
 export interface SgdStepOptions {
+  /** Learning rate. */
   readonly lr: number;
+  /** Momentum factor (0: no momentum buffer). */
   readonly momentum: number;
+  /** Dampening of the gradient in the momentum buffer. */
   readonly dampening: number;
+  /** L2 penalty added to the gradient. */
   readonly weightDecay: number;
+  /** Nesterov momentum. */
   readonly nesterov: boolean;
+  /** Ascend instead of descend. */
   readonly maximize: boolean;
   /** The momentum buffer's first step: it is set to g instead of updated. */
   readonly firstStep: boolean;
@@ -238,14 +245,21 @@ export interface SgdStepOptions {
 
 /** Hyper-parameters of `FusedKernels.adamStep`; the bias corrections are the caller's (float64). */
 export interface AdamStepOptions {
+  /** Learning rate. */
   readonly lr: number;
+  /** Decay of the first-moment average. */
   readonly beta1: number;
+  /** Decay of the second-moment average. */
   readonly beta2: number;
+  /** Added to the denominator. */
   readonly eps: number;
+  /** Weight decay (L2, or decoupled with `decoupled`). */
   readonly weightDecay: number;
   /** AdamW's decoupled decay p·(1 − lr·weightDecay) instead of the L2 term in g. */
   readonly decoupled: boolean;
+  /** Keep the running maximum of the second moment (AMSGrad). */
   readonly amsgrad: boolean;
+  /** Ascend instead of descend. */
   readonly maximize: boolean;
   /** 1 − β1ᵗ for this step t. */
   readonly biasCorrection1: number;
@@ -255,19 +269,30 @@ export interface AdamStepOptions {
 
 /** Hyper-parameters of `FusedKernels.rmspropStep` (torch.optim.RMSprop's). */
 export interface RmspropStepOptions {
+  /** Learning rate. */
   readonly lr: number;
+  /** Decay of the squared-gradient average. */
   readonly alpha: number;
+  /** Added to the denominator. */
   readonly eps: number;
+  /** L2 penalty added to the gradient. */
   readonly weightDecay: number;
+  /** Momentum factor (0: none). */
   readonly momentum: number;
+  /** Normalise by the estimated variance (subtracting the squared mean gradient). */
   readonly centered: boolean;
+  /** Ascend instead of descend. */
   readonly maximize: boolean;
 }
 
 /** Hyper-parameters of `FusedKernels.adagradStep`: `clr` is this step's rate lr / (1 + (t − 1)·lrDecay). */
 export interface AdagradStepOptions {
+  /** This step's learning rate, lr / (1 + (t − 1) · lrDecay). */
   readonly clr: number;
+  /** Added to the denominator. */
   readonly eps: number;
+  /** L2 penalty added to the gradient. */
   readonly weightDecay: number;
+  /** Ascend instead of descend. */
   readonly maximize: boolean;
 }

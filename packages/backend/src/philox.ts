@@ -63,6 +63,7 @@ export function philoxBlock(seedLo: number, seedHi: number, block: number, out: 
   out[3] = c3;
 }
 
+/** A seed (an integer below 2^53) as its low and high 32-bit words, Philox's key. */
 export function splitSeed(seed: number): [lo: number, hi: number] {
   return [seed >>> 0, Math.floor(seed / 4294967296) >>> 0];
 }
@@ -74,10 +75,12 @@ export function philoxBlocks(kind: RandomKind, n: number): number {
 
 const INV_2_24 = 1 / 16777216;
 
+/** A uniform float in [0, 1) from 32 random bits (their top 24, so it is exact in float32). */
 export function uniformFromBits(x: number): number {
   return (x >>> 8) * INV_2_24;
 }
 
+/** A standard normal float from two 32-bit words (Box–Muller, cosine branch). */
 export function normalFromBits(x0: number, x1: number): number {
   const u1 = ((x0 >>> 8) + 1) * INV_2_24;
   const u2 = (x1 >>> 8) * INV_2_24;

@@ -15,6 +15,7 @@ export const UNARY_OPS = [
   // bool output
   'logicalNot', 'isnan', 'isinf', 'isfinite',
 ] as const;
+/** A unary primitive's name. */
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Unary ops whose output dtype is bool whatever the input dtype. */
@@ -30,20 +31,27 @@ export const BINARY_OPS = [
   // bool output
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor',
 ] as const;
+/** A binary primitive's name. */
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
+/** Binary ops whose output dtype is bool (comparisons and logical ops). */
 export const BINARY_BOOL_OUTPUT: ReadonlySet<BinaryOp> = new Set([
   'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor',
 ]);
 
 /** Reductions over a set of axes. `max`/`min` of NaN propagate NaN as PyTorch does. */
 export const REDUCE_OPS = ['sum', 'prod', 'max', 'min'] as const;
+/** A reduction's name. */
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
+/** Arg-reductions: the int32 index of the first max/min along an axis. */
 export const ARG_REDUCE_OPS = ['argmax', 'argmin'] as const;
+/** An arg-reduction's name. */
 export type ArgReduceOp = (typeof ARG_REDUCE_OPS)[number];
 
+/** Inclusive scans along an axis. */
 export const SCAN_OPS = ['cumsum', 'cumprod', 'cummax', 'cummin'] as const;
+/** A scan's name. */
 export type ScanOp = (typeof SCAN_OPS)[number];
 
 /** Counter-based random draws (Philox4x32-10); see `philox.ts` for the element→counter mapping. */

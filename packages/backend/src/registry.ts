@@ -14,14 +14,17 @@ const state: RegistryState = ((globalThis as Record<symbol, unknown>)[KEY] as Re
 };
 (globalThis as Record<symbol, unknown>)[KEY] = state;
 
+/** Registers `backend` as its device (`backend.name`), replacing any before it. */
 export function registerBackend(backend: Backend): void {
   state.backends.set(backend.name, backend);
 }
 
+/** Removes the backend registered for device `name`. */
 export function unregisterBackend(name: DeviceName): void {
   state.backends.delete(name);
 }
 
+/** The backend for device `name`; throws, with a hint, when none is registered. */
 export function getBackend(name: DeviceName): Backend {
   const backend = state.backends.get(name);
   if (!backend) {
@@ -31,10 +34,12 @@ export function getBackend(name: DeviceName): Backend {
   return backend;
 }
 
+/** Whether a backend is registered for device `name`. */
 export function hasBackend(name: DeviceName): boolean {
   return state.backends.has(name);
 }
 
+/** The registered device names. */
 export function registeredBackends(): DeviceName[] {
   return [...state.backends.keys()];
 }

@@ -9,30 +9,37 @@ import { DTYPE_INFO } from './dtype.js';
  */
 export class Storage {
   #refs = 1;
+  /** In-place write counter, shared by every view; autograd compares it with the value it saved. */
   version = 0;
 
   constructor(
+    /** The backend that owns the buffer. */
     readonly backend: Backend,
+    /** The device allocation. */
     readonly buffer: BackendBuffer,
   ) {
     liveStorages++;
     liveStorageBytes += buffer.size * DTYPE_INFO[buffer.dtype].bytes;
   }
 
+  /** The live references. */
   get refCount(): number {
     return this.#refs;
   }
 
+  /** Whether the last reference was released (the buffer is then freed). */
   get isFreed(): boolean {
     return this.#refs === 0;
   }
 
+  /** Takes another reference; returns this. */
   retain(): this {
     if (this.#refs === 0) throw new Error('Storage.retain: storage was already freed');
     this.#refs++;
     return this;
   }
 
+  /** Drops a reference; the last one frees the buffer. */
   release(): void {
     if (this.#refs === 0) throw new Error('Storage.release: storage was already freed');
     if (--this.#refs === 0) {
@@ -47,6 +54,11 @@ let liveStorages = 0;
 let liveStorageBytes = 0;
 
 /** Exact counts of storages alive on every backend. */
-export function storageStats(): { liveStorages: number; liveBytes: number } {
+export function storageStats(): {
+  /** Storages not yet freed. */
+  liveStorages: number;
+  /** Their bytes. */
+  liveBytes: number;
+} {
   return { liveStorages, liveBytes: liveStorageBytes };
 }

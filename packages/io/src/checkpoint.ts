@@ -34,12 +34,15 @@ import {
 } from './safetensors.js';
 import { looksLikeZip } from './zip.js';
 
+/** The `format` metadata value that marks a Torchlet checkpoint. */
 export const CHECKPOINT_FORMAT = 'torchlet-checkpoint';
+/** The checkpoint format's version (`format_version` metadata). */
 export const CHECKPOINT_VERSION = '1';
 const TAG = '$torchlet';
 /** Deepest nesting that save writes and load reads: a limit both sides share, so what saves loads. */
 const MAX_NESTING = 1000;
 
+/** Options of `load` / `loadBytes`. */
 export interface LoadCheckpointOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `torch.load(map_location=…)`. */
   device?: DeviceName;

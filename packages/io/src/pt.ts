@@ -11,6 +11,7 @@ import { defineEntry, readInput } from './files.js';
 import { MAX_DEPTH, PyGlobal, PyTuple, STORAGE_TYPES, StorageRef, TensorRecord, typeName, unpickle } from './pickle.js';
 import { looksLikeZip, readZipDirectory, readZipEntry, type ZipEntry } from './zip.js';
 
+/** Options of `loadPt` / `loadPtObject` (`torch.load`'s). */
 export interface LoadPtOptions {
   /** Device for the loaded tensors (default `'cpu'`), like `map_location`. */
   device?: DeviceName;

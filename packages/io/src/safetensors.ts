@@ -26,8 +26,11 @@ export const MAX_HEADER_SIZE = 100_000_000;
 
 /** One tensor's header entry, with absolute byte offsets into the file. */
 export interface SafetensorsEntry {
+  /** The tensor's name. */
   name: string;
+  /** Its file dtype (`F32`, `I64` …). */
   dtype: FileDType;
+  /** Its shape. */
   shape: number[];
   /** Absolute offset of the first byte in the file. */
   begin: number;
@@ -37,17 +40,21 @@ export interface SafetensorsEntry {
 
 /** A parsed, validated header. `entries` are sorted by offset. */
 export interface SafetensorsHeader {
+  /** The tensors' entries. */
   entries: SafetensorsEntry[];
+  /** The `__metadata__` map (empty when absent). */
   metadata: Record<string, string>;
   /** Where the data buffer starts (8 + header length). */
   dataOffset: number;
 }
 
+/** Options of `loadSafetensors` / `decodeSafetensorsEntry`. */
 export interface LoadSafetensorsOptions {
   /** Device for the loaded tensors (default `'cpu'`). */
   device?: DeviceName;
 }
 
+/** What `loadSafetensors` returns. */
 export interface SafetensorsContents {
   /** Tensors in file order (sorted by offset). */
   tensors: Record<string, Tensor>;
@@ -55,6 +62,7 @@ export interface SafetensorsContents {
   metadata: Record<string, string>;
 }
 
+/** Options of `saveSafetensors`. */
 export interface SaveSafetensorsOptions {
   /**
    * Write int32 tensors as I64 (PyTorch's Long), as PyTorch state dicts hold integer buffers
@@ -252,8 +260,11 @@ export async function loadSafetensors(
 
 /** A tensor ready to be written: its file dtype, shape and raw little-endian bytes. */
 export interface RawTensor {
+  /** The file dtype. */
   dtype: FileDType;
+  /** The shape. */
   shape: readonly number[];
+  /** The raw little-endian bytes (shape × dtype size). */
   data: Uint8Array;
 }
 

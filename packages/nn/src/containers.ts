@@ -24,6 +24,7 @@ export class Sequential extends Module {
     }
   }
 
+  /** The number of modules (`len(seq)`). */
   get length(): number {
     return this._moduleEntries().length;
   }
@@ -40,11 +41,13 @@ export class Sequential extends Module {
     return new Sequential(Object.fromEntries(entries.map(([k, m]) => [k, m!])));
   }
 
+  /** Adds a module at the end (`seq.append(m)`); returns this. */
   append(module: Module): this {
     this.registerModule(String(this.length), module);
     return this;
   }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     const mods = this._moduleEntries().map(([, m]) => m!);
     return mods[Symbol.iterator]();
@@ -95,10 +98,12 @@ export class ModuleList extends Module {
     for (const m of modules) this.append(m);
   }
 
+  /** The number of modules (`len(list)`). */
   get length(): number {
     return this._moduleEntries().length;
   }
 
+  /** `list[i]` (negative counts from the end). */
   at(index: number): Module {
     const entries = this._moduleEntries();
     return entries[normIndex(index, entries.length, 'ModuleList')]![1]!;
@@ -110,16 +115,19 @@ export class ModuleList extends Module {
     this.registerModule(entries[normIndex(index, entries.length, 'ModuleList')]![0], module);
   }
 
+  /** Adds a module at the end; returns this. */
   append(module: Module): this {
     this.registerModule(String(this.length), module);
     return this;
   }
 
+  /** Appends every module of `modules`; returns this. */
   extend(modules: Iterable<Module>): this {
     for (const m of modules) this.append(m);
     return this;
   }
 
+  /** Inserts `module` before `index` (negative counts from the end), renumbering the rest. */
   insert(index: number, module: Module): void {
     const mods = this._moduleEntries().map(([, m]) => m!);
     const n = mods.length;
@@ -142,6 +150,7 @@ export class ModuleList extends Module {
     mods.forEach((m, i) => this.registerModule(String(i), m));
   }
 
+  /** Iterates over the modules in order. */
   [Symbol.iterator](): Iterator<Module> {
     const mods = this._moduleEntries().map(([, m]) => m!);
     return mods[Symbol.iterator]();
@@ -163,19 +172,23 @@ export class ModuleDict extends Module {
     this.update(modules);
   }
 
+  /** The number of entries (`len(dict)`). */
   get size(): number {
     return this._moduleEntries().length;
   }
 
+  /** `dict[key]`, or undefined. */
   get(key: string): Module | undefined {
     return this._moduleEntries().find(([k]) => k === key)?.[1] ?? undefined;
   }
 
+  /** `dict[key] = module`; returns this. */
   set(key: string, module: Module): this {
     this.registerModule(key, module);
     return this;
   }
 
+  /** `key in dict`. */
   has(key: string): boolean {
     return this._moduleEntries().some(([k]) => k === key);
   }
@@ -188,34 +201,41 @@ export class ModuleDict extends Module {
     return m;
   }
 
+  /** Removes `key`; whether it was there. */
   delete(key: string): boolean {
     if (!this.has(key)) return false;
     this._deleteModule(key);
     return true;
   }
 
+  /** Removes every entry. */
   clear(): void {
     for (const [k] of this._moduleEntries()) this._deleteModule(k);
   }
 
+  /** Adds or replaces entries from a record or an iterable of pairs; returns this. */
   update(modules: Record<string, Module> | Iterable<[string, Module]>): this {
     const entries = Symbol.iterator in (modules as object) ? [...(modules as Iterable<[string, Module]>)] : Object.entries(modules as Record<string, Module>);
     for (const [k, m] of entries) this.registerModule(k, m);
     return this;
   }
 
+  /** The keys, in insertion order. */
   keys(): string[] {
     return this._moduleEntries().map(([k]) => k);
   }
 
+  /** The modules, in insertion order. */
   values(): Module[] {
     return this._moduleEntries().map(([, m]) => m!);
   }
 
+  /** `[key, module]` pairs, in insertion order. */
   entries(): [string, Module][] {
     return this._moduleEntries().map(([k, m]) => [k, m!]);
   }
 
+  /** Iterates over the keys (as a Python dict does). */
   [Symbol.iterator](): Iterator<string> {
     return this.keys()[Symbol.iterator]();
   }

@@ -20,10 +20,13 @@ import {
   type Tensor,
 } from '@torchlet/tensor';
 
+/** Options of the random initialisers. */
 export interface InitOptions {
+  /** The stream to draw from (default: the default generator). */
   generator?: Generator;
 }
 
+/** The nonlinearities `calculateGain` knows (PyTorch's names). */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -98,10 +101,12 @@ export function constant_(t: Tensor, value: number): Tensor {
   return noGrad(() => fill_(t, value));
 }
 
+/** `zeros_(tensor)`: fills with 0 in place, without recording a gradient. */
 export function zeros_(t: Tensor): Tensor {
   return noGrad(() => zero_(t));
 }
 
+/** `ones_(tensor)`: fills with 1 in place, without recording a gradient. */
 export function ones_(t: Tensor): Tensor {
   return noGrad(() => fill_(t, 1));
 }
@@ -151,10 +156,13 @@ export function xavierNormal_(t: Tensor, gain = 1, options: InitOptions = {}): T
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
 }
 
+/** Options of `kaimingUniform_` / `kaimingNormal_`. */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the rectifier after this layer (leaky_relu only; default 0). */
   a?: number;
+  /** Preserve the variance of the forward pass (`'fan_in'`, default) or of the backward pass (`'fan_out'`). */
   mode?: 'fan_in' | 'fan_out';
+  /** The nonlinearity after this layer, for the gain (default `'leaky_relu'`). */
   nonlinearity?: Nonlinearity;
 }
 

@@ -38,6 +38,7 @@ import { summary as renderSummary, type SummaryInput, type SummaryOptions } from
 /** Removes a hook: call it, or call its `remove()` (PyTorch's `RemovableHandle`). */
 export interface RemovableHandle {
   (): void;
+  /** Removes the hook. */
   remove(): void;
 }
 
@@ -48,17 +49,22 @@ export type ForwardHook<M extends Module = Module> = (module: M, args: unknown[]
 
 /** What `loadStateDict` returns (PyTorch's `_IncompatibleKeys`). */
 export interface IncompatibleKeys {
+  /** Keys the module expected but the state dict lacks. */
   missingKeys: string[];
+  /** Keys of the state dict the module does not have. */
   unexpectedKeys: string[];
 }
 
+/** Options of `loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Shape mismatches are refused always. */
   strict?: boolean;
 }
 
+/** A state dict: tensors by PyTorch's dotted key (`rnn.weight_ih_l0`, `fc.bias`). */
 export type StateDict = Record<string, Tensor>;
 
+/** Options of `namedParameters` / `namedBuffers`. */
 export interface NamedOptions {
   /** Prefix for every name (default ''). */
   prefix?: string;
@@ -324,6 +330,7 @@ export class Module {
     return out;
   }
 
+  /** `children()`: the direct submodules, in registration order. */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
@@ -345,6 +352,7 @@ export class Module {
     return out;
   }
 
+  /** `modules()`: this module and every descendant, depth first. */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -372,6 +380,7 @@ export class Module {
     return this.#namedMembers((m) => m.#params, options);
   }
 
+  /** `parameters(recurse=True)`: the parameters of this module and (by default) its descendants, each once; what an optimizer takes. */
   parameters(options: { recurse?: boolean } = {}): Parameter[] {
     return this.namedParameters(options).map(([, p]) => p);
   }
@@ -381,6 +390,7 @@ export class Module {
     return this.#namedMembers((m) => m.#buffers, options);
   }
 
+  /** `buffers(recurse=True)`: the buffers of this module and (by default) its descendants. */
   buffers(options: { recurse?: boolean } = {}): Tensor[] {
     return this.namedBuffers(options).map(([, b]) => b);
   }
@@ -449,18 +459,22 @@ export class Module {
     });
   }
 
+  /** Converts floating parameters and buffers to float32; returns this. */
   float(): this {
     return this.to('float32');
   }
 
+  /** Converts floating parameters and buffers to float64; returns this. */
   double(): this {
     return this.to('float64');
   }
 
+  /** Converts floating parameters and buffers to float16 (where the device holds it); returns this. */
   half(): this {
     return this.to('float16');
   }
 
+  /** Moves parameters and buffers to the CPU; returns this. */
   cpu(): this {
     return this.to('cpu');
   }
@@ -513,6 +527,7 @@ export class Module {
     }
   }
 
+  /** `using model = …` support: disposes the module at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -18,10 +18,13 @@ g[KEY] = marked;
 /** A module parameter: a `Tensor` that `Module` registers, saves and optimizes. */
 export type Parameter = Tensor;
 
+/** The `Parameter` value: callable with or without `new`, and usable with `instanceof`. */
 export interface ParameterConstructor {
   /** `nn.Parameter(data, requires_grad=True)`: marks `data` (detached if it has history) and returns it. */
   new (data: Tensor, requiresGrad?: boolean): Parameter;
+  /** `nn.Parameter(data, requires_grad=True)` without `new`. */
   (data: Tensor, requiresGrad?: boolean): Parameter;
+  /** `x instanceof Parameter`: whether `x` is a tensor marked as a parameter. */
   [Symbol.hasInstance](value: unknown): boolean;
 }
 

@@ -9,9 +9,11 @@ import type { Module } from './module.js';
 /** One input shape, several shapes (one per forward argument), or the input tensors themselves. */
 export type SummaryInput = readonly number[] | readonly (readonly number[])[] | Tensor | readonly Tensor[];
 
+/** Options of `module.summary()`. */
 export interface SummaryOptions {
   /** One dtype per input made from a shape (default float32; use 'int32' for Embedding inputs). */
   dtypes?: readonly DType[];
+  /** Device of the inputs made from shapes (default `'cpu'`). */
   device?: DeviceName;
   /** Deepest nesting level shown (default 3, as torchinfo). */
   depth?: number;

@@ -13,8 +13,14 @@ import { noGrad } from '@torchlet/autograd';
 import { ValueError, clone, isTensor, keep, type Tensor } from '@torchlet/tensor';
 
 /** What `restoreBest` can snapshot: a module (its `stateDict()` tensors share the parameters' storage) or a list of tensors. */
-export type WeightsSource = { stateDict(): Record<string, Tensor> } | Iterable<Tensor>;
+export type WeightsSource =
+  | {
+      /** The tensors to snapshot, by name. */
+      stateDict(): Record<string, Tensor>;
+    }
+  | Iterable<Tensor>;
 
+/** Options of `EarlyStopping`. */
 export interface EarlyStoppingOptions {
   /** Epochs without improvement tolerated (default 10). */
   patience?: number;
@@ -28,14 +34,23 @@ export interface EarlyStoppingOptions {
   model?: WeightsSource;
 }
 
+/** `earlyStopping.stateDict()`, in the snake_case style of PyTorch's scheduler state dicts (the weight snapshot is not included). */
 export interface EarlyStoppingStateDict {
+  /** Epochs without improvement tolerated. */
   patience: number;
+  /** The smallest change that counts as an improvement. */
   min_delta: number;
+  /** Whether lower or higher is better. */
   mode: 'min' | 'max';
+  /** The best metric so far. */
   best: number;
+  /** The epoch of the best metric. */
   best_epoch: number;
+  /** Epochs since the last improvement. */
   num_bad_epochs: number;
+  /** The epoch index of the last `step`. */
   last_epoch: number;
+  /** Whether training should stop. */
   stopped: boolean;
 }
 
@@ -46,10 +61,15 @@ function weightsOf(model: WeightsSource): [string, Tensor][] {
   return [...(model as Iterable<Tensor>)].map((t, i) => [String(i), t]);
 }
 
+/** Stops training when a monitored metric has not improved for `patience` epochs (the PyTorch Cookbook's early stopping); `step(metric)` returns true when it is time to stop. */
 export class EarlyStopping {
+  /** Epochs without improvement tolerated. */
   readonly patience: number;
+  /** The smallest change that counts as an improvement. */
   readonly minDelta: number;
+  /** Whether lower (`'min'`) or higher (`'max'`) is better. */
   readonly mode: 'min' | 'max';
+  /** Whether the best weights are snapshotted and restored when stopping. */
   readonly restoreBest: boolean;
   /** The best metric so far (±Infinity before the first step). */
   best: number;
@@ -146,6 +166,7 @@ export class EarlyStopping {
     this.disposeSnapshot();
   }
 
+  /** The counters and the best metric (not the weight snapshot). */
   stateDict(): EarlyStoppingStateDict {
     return {
       patience: this.patience,

@@ -19,6 +19,7 @@ export type ParamState = Record<string, Tensor | number>;
 
 /** Options every optimizer has. */
 export interface BaseOptions {
+  /** Learning rate. */
   lr: number;
 }
 
@@ -27,12 +28,14 @@ export interface BaseOptions {
  * optimizer's defaults filled in). Schedulers add their own keys (`initialLr`, `maxLr` …).
  */
 export type ParamGroup<O extends BaseOptions = BaseOptions> = O & {
+  /** The group's parameters. */
   params: Tensor[];
   [option: string]: unknown;
 };
 
 /** A parameter group as the user passes it: `{ params, ...options }`, options optional. */
 export type ParamGroupInput<O extends BaseOptions = BaseOptions> = Partial<O> & {
+  /** The group's parameters: one tensor or any iterable (`model.parameters()`). */
   params: Iterable<Tensor> | Tensor;
   [option: string]: unknown;
 };
@@ -42,13 +45,16 @@ export type Params<O extends BaseOptions = BaseOptions> = Iterable<Tensor> | Ite
 
 /** A parameter group in a state dict: snake_case hyper-parameters and `params` as indices. */
 export interface StateDictGroup {
+  /** The group's parameters, as indices into the optimizer's parameter order. */
   params: number[];
   [hyperParameter: string]: unknown;
 }
 
 /** `optimizer.state_dict()` in PyTorch's layout. */
 export interface OptimizerStateDict {
+  /** Per-parameter state, keyed by parameter index. */
   state: Record<number, ParamState>;
+  /** The parameter groups with their hyper-parameters. */
   param_groups: StateDictGroup[];
 }
 
@@ -86,6 +92,7 @@ export function checkBetas(betas: unknown): void {
   }
 }
 
+/** Options of `zeroGrad`. */
 export interface ZeroGradOptions {
   /** Drop (and dispose) the gradients instead of zeroing them; default true as in PyTorch 2.x. */
   setToNone?: boolean;
@@ -353,6 +360,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.disposeState();
   }
 
+  /** `using opt = …` support: disposes the state at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }

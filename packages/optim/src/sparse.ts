@@ -18,7 +18,10 @@ export type { RowSparseGrad } from '@torchlet/autograd';
  * copies the whole tensor back, which for a 2M-row embedding costs more than the update).
  * Not differentiable: for optimizer updates under `noGrad`. Bumps the storage version.
  */
-export const addRowsDef = registerOp<{ alpha: number }>({
+export const addRowsDef = registerOp<{
+  /** The scale of the added rows. */
+  alpha: number;
+}>({
   name: 'addRows_',
   kind: 'primitive',
   differentiable: false,

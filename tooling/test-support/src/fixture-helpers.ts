@@ -9,8 +9,11 @@ import type { DType, Tensor } from '@torchlet/tensor';
 
 /** A fixture tensor as @torchlet/fixtures reads it (structurally; no dependency on it). */
 export interface FixtureTensorLike {
+  /** The file dtype (I64 loads as int32). */
   readonly dtype: 'F32' | 'F64' | 'I32' | 'I64' | 'BOOL';
+  /** The shape as stored. */
   readonly shape: readonly number[];
+  /** The elements, row-major. */
   readonly data: Float32Array | Float64Array | Int32Array | Uint8Array;
 }
 
@@ -22,8 +25,11 @@ export function loadFixtureTensor(t: FixtureTensorLike, device: DeviceName): Ten
   return torch.tensor(t.data, { shape: [...t.shape], dtype: FIXTURE_DTYPE[t.dtype], device });
 }
 
+/** How `compareFixture` compares: |actual − expected| ≤ atol + rtol · |expected|. */
 export interface CompareOptions {
+  /** Relative tolerance. */
   readonly rtol: number;
+  /** Absolute tolerance. */
   readonly atol: number;
   /** The device the result must be on. */
   readonly device: DeviceName;
@@ -65,8 +71,13 @@ export function loadFixtureInputs(t: Readonly<Record<string, FixtureTensorLike>>
 
 /** A fixture case as far as `tableCoverage` reads it. */
 export interface FixtureCaseLike {
+  /** The case's name in the fixture index. */
   readonly name: string;
-  readonly config: { readonly call?: unknown };
+  /** The case's configuration; `call` is the PyTorch expression it recorded. */
+  readonly config: {
+    /** The recorded PyTorch expression, for `op` cases. */
+    readonly call?: unknown;
+  };
 }
 
 /**
@@ -74,7 +85,15 @@ export interface FixtureCaseLike {
  * `changed` those whose recorded PyTorch call differs from the entry's (the fixture was
  * regenerated with another call: update the entry). Both as `name: call` lines.
  */
-export function tableCoverage(cases: readonly FixtureCaseLike[], table: Readonly<Record<string, { readonly call: string }>>): { missing: string[]; changed: string[] } {
+export function tableCoverage(
+  cases: readonly FixtureCaseLike[],
+  table: Readonly<Record<string, { readonly call: string }>>,
+): {
+  /** Cases without an entry. */
+  missing: string[];
+  /** Cases whose recorded call differs from the entry's. */
+  changed: string[];
+} {
   const line = (c: FixtureCaseLike): string => `${c.name}: ${String(c.config.call)}`;
   return {
     missing: cases.filter((c) => !(c.name in table)).map(line),

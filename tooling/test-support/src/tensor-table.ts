@@ -9,17 +9,22 @@ import type { DeviceName } from '@torchlet/backend';
 import * as torch from '@torchlet/tensor';
 import type { Tensor } from '@torchlet/tensor';
 
+/** A case's inputs by name (`in.a` → `a`), on the device under test. */
 export type FixtureInputs = Record<string, Tensor>;
+/** What an entry computes, by output name (`out.output` → `output`). */
 export type FixtureOutputs = Record<string, Tensor>;
 
 /** Where the case runs. */
 export interface FixtureContext {
+  /** The device under test. */
   readonly device: DeviceName;
 }
 
+/** One row of the table: a fixture case's PyTorch call and the Torchlet code for it. */
 export interface FixtureEntry {
   /** The PyTorch call, as recorded in the case's config (checked against it). */
   readonly call: string;
+  /** Computes the case's outputs from its inputs. */
   readonly run: (inputs: FixtureInputs, ctx: FixtureContext) => FixtureOutputs;
 }
 

@@ -13,15 +13,19 @@ import type { BackwardContext } from '../graph.js';
 
 /** Which inputs and outputs the backward needs saved (each costs a storage reference). */
 export interface SaveSpec {
+  /** Indices of the inputs to save. */
   readonly inputs?: readonly number[];
+  /** Indices of the outputs to save. */
   readonly outputs?: readonly number[];
 }
 
+/** One entry of the derivative table: what to save in the forward and how to compute the input gradients. */
 export interface Derivative<A = any> {
   /** The node's name when not `<OpName>Backward0`. */
   readonly name?: string;
   /** Static, or chosen from which inputs need a gradient. */
   readonly save?: SaveSpec | ((needs: readonly boolean[], attrs: A) => SaveSpec);
+  /** Computes one gradient per input (null or undefined where there is none) from the outputs' gradients `grads` (null for outputs that got none). */
   readonly backward: (ctx: BackwardContext<A>, grads: readonly (Tensor | null)[]) => readonly (Tensor | null | undefined)[];
   /**
    * Which outputs can carry a gradient (default: every floating one). An output marked false
@@ -44,10 +48,12 @@ export function defineDerivatives(entries: Record<string, Derivative>): void {
   for (const [name, d] of Object.entries(entries)) state.table.set(name, d);
 }
 
+/** The derivative registered for op `name`, if any. */
 export function getDerivative(name: string): Derivative | undefined {
   return state.table.get(name);
 }
 
+/** The op names with a derivative. */
 export function derivativeNames(): string[] {
   return [...state.table.keys()];
 }

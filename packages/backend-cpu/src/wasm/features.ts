@@ -4,9 +4,13 @@
  */
 import { ModuleBuilder, V128 } from './encoder.js';
 
+/** What the JavaScript engine offers the CPU backend (`wasmFeatures()`). */
 export interface WasmFeatures {
+  /** WebAssembly itself. */
   readonly wasm: boolean;
+  /** 128-bit SIMD (the Wasm kernels need it). */
   readonly simd: boolean;
+  /** Relaxed SIMD, for fused multiply-add (browsers, Node 22+; Node 20 with `--experimental-wasm-relaxed-simd`). */
   readonly relaxedSimd: boolean;
   /** Shared `WebAssembly.Memory` (needs `SharedArrayBuffer`; cross-origin isolation in browsers). */
   readonly sharedMemory: boolean;
@@ -46,6 +50,7 @@ function detectShared(): boolean {
 
 let cached: WasmFeatures | undefined;
 
+/** The engine's WebAssembly features, detected once by validating tiny generated modules. */
 export function wasmFeatures(): WasmFeatures {
   if (cached === undefined) {
     const wasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';

@@ -36,6 +36,7 @@ export function alignUp(n: number, align: number): number {
   return Math.ceil(n / align) * align;
 }
 
+/** Occupancy of the Wasm heap (`CpuBackend.heapStats()`). */
 export interface HeapStats {
   /** Bytes the memory currently spans. */
   readonly memoryBytes: number;
@@ -43,6 +44,7 @@ export interface HeapStats {
   readonly allocatedBytes: number;
   /** Bytes in free blocks awaiting reuse (below the top). */
   readonly freeBytes: number;
+  /** Blocks handed out. */
   readonly allocatedBlocks: number;
 }
 

@@ -245,6 +245,7 @@ export function fillerFor(dtype: DType): number {
 
 /** A tensor on the device together with the values it logically holds (after dtype rounding). */
 export interface Operand {
+  /** The view on the device. */
   readonly view: TensorView;
   /** Row-major logical values, as the device holds them. */
   readonly values: number[];
@@ -257,30 +258,39 @@ export interface Operand {
 export class BufferScope {
   readonly #live = new Set<BackendBuffer>();
 
-  constructor(readonly backend: Backend) {}
+  /** The backend the buffers come from. */
+  constructor(
+    /** The backend the buffers come from. */
+    readonly backend: Backend,
+  ) {}
 
+  /** Allocates a buffer the scope will free. */
   alloc(dtype: DType, size: number): BackendBuffer {
     const buffer = this.backend.alloc(dtype, size);
     this.#live.add(buffer);
     return buffer;
   }
 
+  /** Allocates and writes `values` (converted to `dtype`'s host array). */
   upload(dtype: DType, values: ArrayLike<number>): BackendBuffer {
     const buffer = this.alloc(dtype, values.length);
     if (values.length > 0) this.backend.write(buffer, toHostArray(dtype, values));
     return buffer;
   }
 
+  /** Frees one of the scope's buffers now. */
   free(buffer: BackendBuffer): void {
     if (!this.#live.delete(buffer)) throw new Error('BufferScope.free: buffer is not owned by this scope');
     this.backend.free(buffer);
   }
 
+  /** Frees every buffer still held (call it in `finally`). */
   freeAll(): void {
     for (const buffer of this.#live) this.backend.free(buffer);
     this.#live.clear();
   }
 
+  /** Buffers held. */
   get liveCount(): number {
     return this.#live.size;
   }
@@ -314,8 +324,11 @@ export class BufferScope {
 
 // ---- closeness ---------------------------------------------------------------------------
 
+/** How `assertClose` compares: |actual − expected| ≤ atol + rtol · |expected|. */
 export interface CloseOptions {
+  /** Relative tolerance. */
   rtol: number;
+  /** Absolute tolerance. */
   atol: number;
   /** NaN equals NaN (default true, as `torch.testing.assert_close(equal_nan=True)`). */
   equalNaN?: boolean;

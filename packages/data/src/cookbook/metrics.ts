@@ -118,9 +118,23 @@ export interface ClassificationReport {
   /** True samples per class. */
   support: number[];
   /** Unweighted means over classes (sklearn's `average='macro'`). */
-  macro: { precision: number; recall: number; f1: number };
+  macro: {
+    /** Mean precision. */
+    precision: number;
+    /** Mean recall. */
+    recall: number;
+    /** Mean F1. */
+    f1: number;
+  };
   /** Means weighted by support (`average='weighted'`). */
-  weighted: { precision: number; recall: number; f1: number };
+  weighted: {
+    /** Weighted precision. */
+    precision: number;
+    /** Weighted recall. */
+    recall: number;
+    /** Weighted F1. */
+    f1: number;
+  };
   /** Overall accuracy (= micro-averaged precision, recall and F1 for single-label data). */
   accuracy: number;
 }

@@ -2,6 +2,7 @@
 import { ValueError, alias, defaultGenerator, indexSelect, randperm, type Generator, type Tensor } from '@torchlet/tensor';
 import { sampleBeta } from './distributions.js';
 
+/** What `mixup` returns; the loss is `λ · loss(out, yA) + (1 − λ) · loss(out, yB)`. */
 export interface MixupResult {
   /** `λ · x + (1 − λ) · x[perm]`. */
   mixedX: Tensor;

@@ -2,6 +2,7 @@
 import { ValueError, fmtShape, isTensor, normalizeDim, tensor, type Tensor } from '@torchlet/tensor';
 import type { MapDataset } from '../dataset/dataset.js';
 
+/** Options of `computeMeanStd`. */
 export interface MeanStdOptions {
   /** The channel dim of one sample (default 0: `[C, H, W]` images, `[F]` feature vectors). */
   channelDim?: number;
@@ -32,7 +33,15 @@ function pick(sample: unknown, field: number | string | undefined, i: number): T
  * const normalize = new Normalize(mean, std);
  * ```
  */
-export async function computeMeanStd(dataset: MapDataset<unknown>, options: MeanStdOptions = {}): Promise<{ mean: Tensor; std: Tensor }> {
+export async function computeMeanStd(
+  dataset: MapDataset<unknown>,
+  options: MeanStdOptions = {},
+): Promise<{
+  /** Per-channel mean. */
+  mean: Tensor;
+  /** Per-channel standard deviation. */
+  std: Tensor;
+}> {
   const n = dataset.length;
   if (n === 0) throw new ValueError('computeMeanStd: the dataset is empty');
   const correction = options.correction ?? 1;
@@ -123,8 +132,11 @@ export type Transform<A = Tensor, B = Tensor> = (x: A) => B;
  * layout), −1 otherwise (`[…, F]` feature vectors); set `channelDim` to override.
  */
 export class Normalize {
+  /** Per-channel means. */
   readonly mean: Tensor;
+  /** Per-channel standard deviations. */
   readonly std: Tensor;
+  /** The channel dim (undefined: −3 for inputs of 3+ dims, else −1). */
   readonly channelDim: number | undefined;
 
   constructor(mean: Tensor | readonly number[], std: Tensor | readonly number[], options: { channelDim?: number } = {}) {

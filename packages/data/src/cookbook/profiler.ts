@@ -7,6 +7,7 @@ import { addInterceptor, type Interceptor } from '@torchlet/tensor';
 
 /** One op's totals. */
 export interface OpStats {
+  /** The op's registered name. */
   readonly name: string;
   /** Calls of this op (nested calls from composites included). */
   readonly calls: number;
@@ -106,7 +107,12 @@ function report(stats: Map<string, Acc>, totalMs: number): ProfileReport {
  * console.log(report.table({ limit: 10 }));
  * ```
  */
-export function profile<R>(fn: () => R): { result: R; report: ProfileReport } {
+export function profile<R>(fn: () => R): {
+  /** What `fn` returned. */
+  result: R;
+  /** Time and calls per op. */
+  report: ProfileReport;
+} {
   const session: Session = { stats: new Map() };
   sessions.push(session);
   if (!remove) remove = addInterceptor(interceptor);

@@ -6,11 +6,15 @@
 
 /** The part of a writable stream the bar needs (`process.stdout`, `process.stderr`, a test double). */
 export interface ProgressStream {
+  /** Writes text without a newline. */
   write(text: string): unknown;
+  /** Whether it is a terminal (the bar draws only there unless forced). */
   readonly isTTY?: boolean;
+  /** The terminal's width in characters. */
   readonly columns?: number;
 }
 
+/** Options of `ProgressBar`. */
 export interface ProgressBarOptions {
   /** Steps in all (omit for an open-ended counter: no bar, no ETA). */
   total?: number;
@@ -62,8 +66,11 @@ function fmtValue(v: number): string {
  * ```
  */
 export class ProgressBar {
+  /** Steps in all (undefined: an open-ended counter). */
   readonly total: number | undefined;
+  /** Text before the bar. */
   readonly label: string;
+  /** Whether the bar draws. */
   readonly enabled: boolean;
   #n = 0;
   #lossSum = 0;
@@ -180,9 +187,18 @@ export class ProgressBar {
    * Wraps an iterable (sync or async, e.g. a `DataLoader`): one step per element, closed at
    * the end (or on `break`). The total defaults to the iterable's `length`.
    */
-  static wrap<T>(iterable: Iterable<T> & AsyncIterable<T>, options?: ProgressBarOptions): Iterable<T> & AsyncIterable<T> & { bar: ProgressBar };
-  static wrap<T>(iterable: Iterable<T>, options?: ProgressBarOptions): Iterable<T> & { bar: ProgressBar };
-  static wrap<T>(iterable: AsyncIterable<T>, options?: ProgressBarOptions): AsyncIterable<T> & { bar: ProgressBar };
+  static wrap<T>(iterable: Iterable<T> & AsyncIterable<T>, options?: ProgressBarOptions): Iterable<T> & AsyncIterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
+  static wrap<T>(iterable: Iterable<T>, options?: ProgressBarOptions): Iterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
+  static wrap<T>(iterable: AsyncIterable<T>, options?: ProgressBarOptions): AsyncIterable<T> & {
+    /** The bar the iteration drives. */
+    bar: ProgressBar;
+  };
   static wrap<T>(iterable: Iterable<T> | AsyncIterable<T>, options: ProgressBarOptions = {}): { bar: ProgressBar } {
     let total = options.total;
     if (total === undefined) {

@@ -71,13 +71,25 @@ export class Timer {
     return this;
   }
 
+  /** The elapsed time, e.g. `12.345 ms`. */
   toString(): string {
     return `${this.elapsed.toFixed(3)} ms`;
   }
 
   /** Runs `fn` and returns its result with the milliseconds it took (awaits a Promise). */
-  static time<R>(fn: () => Promise<R>): Promise<{ result: R; ms: number }>;
-  static time<R>(fn: () => R): { result: R; ms: number };
+  static time<R>(fn: () => Promise<R>): Promise<{
+    /** What `fn` resolved to. */
+    result: R;
+    /** Milliseconds until it resolved. */
+    ms: number;
+  }>;
+  /** Runs a synchronous `fn` and returns its result with the milliseconds it took. */
+  static time<R>(fn: () => R): {
+    /** What `fn` returned. */
+    result: R;
+    /** Milliseconds it took. */
+    ms: number;
+  };
   static time<R>(fn: () => R | Promise<R>): { result: R; ms: number } | Promise<{ result: R; ms: number }> {
     const t0 = now();
     const result = fn();

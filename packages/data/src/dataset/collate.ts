@@ -31,6 +31,7 @@ export class CollateError extends ValueError {
   readonly batchIndex: number;
   /** Path of the field inside the sample (`''` for the sample itself), e.g. `label` or `[1].ids`. */
   readonly field: string;
+  /** What was wrong with the sample. */
   readonly detail: string;
 
   constructor(detail: string, batchIndex: number, field: string) {
@@ -42,6 +43,7 @@ export class CollateError extends ValueError {
   }
 }
 
+/** Options of `defaultCollate` / `makeCollate`. */
 export interface CollateOptions {
   /**
    * dtype of a batch of numbers. `'auto'` (default): int32 when every number in the batch
@@ -258,6 +260,7 @@ export interface PaddedBatch<R = unknown> {
   rest?: R;
 }
 
+/** Options of `padCollate`: those of `padSequence` and of `defaultCollate`. */
 export interface PadCollateOptions extends PadSequenceOptions, CollateOptions {}
 
 /**

@@ -19,10 +19,17 @@ import { BatchSampler, RandomSampler, SequentialSampler } from './sampler.js';
 import { checkPositiveInt, collectTensors, disposeTensors, isThenable } from '../util/tree.js';
 
 /** An iterable of indices (a `Sampler`); `length` is needed for the loader's `length`. */
-export type IndexSampler = Iterable<number> & { readonly length?: number };
+export type IndexSampler = Iterable<number> & {
+  /** Indices per epoch, where known. */
+  readonly length?: number;
+};
 /** An iterable of index batches (a `BatchSampler`). */
-export type IndexBatchSampler = Iterable<readonly number[]> & { readonly length?: number };
+export type IndexBatchSampler = Iterable<readonly number[]> & {
+  /** Batches per epoch, where known. */
+  readonly length?: number;
+};
 
+/** Options of `DataLoader` (PyTorch's keyword arguments, camelCase; no worker processes). */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1); `null` turns automatic batching off (one converted sample per step). */
   batchSize?: number | null;
@@ -56,16 +63,23 @@ function discard(p: unknown): void {
   else disposeTensors(p);
 }
 
+/** `torch.utils.data.DataLoader(dataset, batch_size=1, shuffle=False, sampler, batch_sampler, drop_last, collate_fn, generator)`: batches of a dataset, by `for … of` (synchronous datasets) or `for await` (any dataset). The caller owns each batch. */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  /** The dataset: map-style, iterable-style, or a plain array of samples. */
   readonly dataset: AnyDataset<T>;
+  /** Samples per batch (null: automatic batching off). */
   readonly batchSize: number | null;
+  /** Whether the last incomplete batch is dropped. */
   readonly dropLast: boolean;
+  /** The shuffle's stream (undefined: a fresh seed from the default generator each epoch). */
   readonly generator: RandomGenerator | undefined;
+  /** Batches fetched ahead during `for await`. */
   readonly prefetch: number;
   /** The index sampler (map-style datasets). */
   readonly sampler: IndexSampler | undefined;
   /** The batch sampler (map-style datasets with automatic batching). */
   readonly batchSampler: IndexBatchSampler | undefined;
+  /** Samples → batch. */
   readonly collateFn: CollateFn<T, B>;
   readonly #map: MapDataset<T> | undefined;
   readonly #iterable: (IterableDataset<T> & StreamProtocols<T>) | undefined;
@@ -203,6 +217,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
 
   // ---- iteration -----------------------------------------------------------------------------
 
+  /** Iterates synchronously (throws if the dataset answers with Promises: use `for await`). */
   *[Symbol.iterator](): Iterator<B> {
     if (this.#iterable) {
       yield* this.#iterateStreamSync();
@@ -211,6 +226,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     for (const indices of this.#steps()) yield this.#fetchSync(indices);
   }
 
+  /** Iterates asynchronously, prefetching `prefetch` batches. */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     if (this.#iterable) {
       yield* this.#iterateStreamAsync();

@@ -47,9 +47,13 @@ export abstract class Dataset<T> {
 
 /** Anything map-style: a `Dataset` or a plain object with `length` and `getItem`. */
 export interface MapDataset<T> {
+  /** The number of samples. */
   readonly length: number;
+  /** Sample `index` (0 ≤ index < length), possibly asynchronously. */
   getItem(index: number): T | Promise<T>;
+  /** Several samples at once, when the dataset can do better than one `getItem` each. */
   getItems?(indices: readonly number[]): T[] | Promise<T[]>;
+  /** A whole collated batch at once (the loader then skips the collate function). */
   getBatch?(indices: readonly number[]): unknown;
 }
 
@@ -75,7 +79,12 @@ export abstract class IterableDataset<T> {
 }
 
 /** The iteration protocols an `IterableDataset` subclass implements (one or both). */
-export type StreamProtocols<T> = { [Symbol.iterator]?(): Iterator<T>; [Symbol.asyncIterator]?(): AsyncIterator<T> };
+export type StreamProtocols<T> = {
+  /** Synchronous iteration (`for … of`). */
+  [Symbol.iterator]?(): Iterator<T>;
+  /** Asynchronous iteration (`for await … of`). */
+  [Symbol.asyncIterator]?(): AsyncIterator<T>;
+};
 
 class FromIterable<T> extends IterableDataset<T> {
   readonly #source: Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
@@ -117,6 +126,7 @@ class FromIterable<T> extends IterableDataset<T> {
   }
 }
 
+/** Whether `d` is iterable-style: an `IterableDataset`, or an object with an iterator and no `getItem`. */
 export function isIterableDataset(d: unknown): d is IterableDataset<unknown> {
   return d instanceof IterableDataset || (typeof d === 'object' && d !== null && !('getItem' in d) && (Symbol.iterator in d || Symbol.asyncIterator in d));
 }
@@ -133,6 +143,7 @@ function checkIndex(index: number, length: number, what: string): number {
  * does not copy or own them: `ds.tensors[0] === x`, as in PyTorch).
  */
 export class TensorDataset extends Dataset<Tensor[]> {
+  /** The tensors, each indexed along dim 0. */
   readonly tensors: readonly Tensor[];
 
   constructor(...tensors: Tensor[]) {
@@ -181,7 +192,9 @@ function indexSelectOn(t: Tensor, idx: Int32Array): Tensor {
 
 /** `torch.utils.data.Subset(dataset, indices)`: the samples of `dataset` at `indices`. */
 export class Subset<T> extends Dataset<T> {
+  /** The dataset sampled from. */
   readonly dataset: MapDataset<T>;
+  /** The indices into it. */
   readonly indices: readonly number[];
 
   constructor(dataset: MapDataset<T>, indices: readonly number[]) {
@@ -225,6 +238,7 @@ function isPromiseLike(v: unknown): boolean {
 
 /** `torch.utils.data.ConcatDataset(datasets)`: the datasets one after another. */
 export class ConcatDataset<T> extends Dataset<T> {
+  /** The datasets, in order. */
   readonly datasets: readonly MapDataset<T>[];
   /** Running totals of the datasets' lengths (`cumulative_sizes`). */
   readonly cumulativeSizes: readonly number[];

@@ -9,6 +9,7 @@ import { checkPositiveInt } from '../util/tree.js';
 
 /** `torch.utils.data.Sampler`: iterable of indices with a known `length`. */
 export interface Sampler<T = number> extends Iterable<T> {
+  /** Indices per epoch. */
   readonly length: number;
 }
 
@@ -39,21 +40,25 @@ export class SequentialSampler implements Sampler<number> {
     this.#source = dataSource;
   }
 
+  /** The dataset's length. */
   get length(): number {
     return this.#source.length;
   }
 
+  /** 0, 1, …, length − 1. */
   *[Symbol.iterator](): Iterator<number> {
     const n = this.#source.length;
     for (let i = 0; i < n; i++) yield i;
   }
 }
 
+/** Options of `RandomSampler`. */
 export interface RandomSamplerOptions {
   /** Draw with replacement (default false). */
   replacement?: boolean;
   /** Samples per epoch (default: the dataset's length). Without replacement, more than the length repeats whole permutations. */
   numSamples?: number;
+  /** The stream for the permutation or the draws (default: a fresh seed from the default generator each epoch). */
   generator?: Generator;
 }
 
@@ -63,8 +68,10 @@ export interface RandomSamplerOptions {
  */
 export class RandomSampler implements Sampler<number> {
   readonly #source: { readonly length: number };
+  /** Whether indices are drawn with replacement. */
   readonly replacement: boolean;
   readonly #numSamples: number | undefined;
+  /** The stream to draw from (undefined: the default generator). */
   readonly generator: Generator | undefined;
 
   constructor(dataSource: { readonly length: number }, options: RandomSamplerOptions = {}) {
@@ -83,10 +90,12 @@ export class RandomSampler implements Sampler<number> {
     return this.#numSamples ?? this.#source.length;
   }
 
+  /** Indices per epoch. */
   get length(): number {
     return this.numSamples;
   }
 
+  /** A new random order (or new draws) each epoch. */
   *[Symbol.iterator](): Iterator<number> {
     const n = this.#source.length;
     const total = this.numSamples;
@@ -109,7 +118,9 @@ export class RandomSampler implements Sampler<number> {
 
 /** `SubsetRandomSampler(indices, generator=None)`: the given indices in random order. */
 export class SubsetRandomSampler implements Sampler<number> {
+  /** The indices sampled from. */
   readonly indices: readonly number[];
+  /** The stream to draw from (undefined: the default generator). */
   readonly generator: Generator | undefined;
 
   constructor(indices: readonly number[], options: { generator?: Generator } = {}) {
@@ -117,10 +128,12 @@ export class SubsetRandomSampler implements Sampler<number> {
     this.generator = options.generator;
   }
 
+  /** The number of indices. */
   get length(): number {
     return this.indices.length;
   }
 
+  /** The indices in a new random order each epoch. */
   *[Symbol.iterator](): Iterator<number> {
     const perm = take(randperm(this.indices.length, { generator: this.generator ?? defaultGenerator }));
     for (const i of perm) yield this.indices[i]!;
@@ -133,9 +146,13 @@ export class SubsetRandomSampler implements Sampler<number> {
  * frequencies to balance classes.
  */
 export class WeightedRandomSampler implements Sampler<number> {
+  /** The sampling weights, one per index. */
   readonly weights: Float64Array;
+  /** Indices drawn per epoch. */
   readonly numSamples: number;
+  /** Whether indices are drawn with replacement. */
   readonly replacement: boolean;
+  /** The stream to draw from (undefined: the default generator). */
   readonly generator: Generator | undefined;
 
   constructor(weights: ArrayLike<number> | Tensor, numSamples: number, options: { replacement?: boolean; generator?: Generator } = {}) {
@@ -158,10 +175,12 @@ export class WeightedRandomSampler implements Sampler<number> {
     this.generator = options.generator;
   }
 
+  /** `numSamples`. */
   get length(): number {
     return this.numSamples;
   }
 
+  /** `numSamples` weighted draws. */
   *[Symbol.iterator](): Iterator<number> {
     const w = tensor(this.weights);
     try {
@@ -177,8 +196,14 @@ export class WeightedRandomSampler implements Sampler<number> {
  * lists of `batchSize` (the last one shorter unless `dropLast`).
  */
 export class BatchSampler implements Sampler<number[]> {
-  readonly sampler: Iterable<number> & { readonly length?: number };
+  /** The sampler whose indices are grouped. */
+  readonly sampler: Iterable<number> & {
+    /** Indices per epoch, where known. */
+    readonly length?: number;
+  };
+  /** Indices per batch. */
   readonly batchSize: number;
+  /** Drop the last incomplete batch. */
   readonly dropLast: boolean;
 
   constructor(sampler: Iterable<number> & { readonly length?: number }, batchSize: number, dropLast = false) {
@@ -189,12 +214,14 @@ export class BatchSampler implements Sampler<number[]> {
     this.dropLast = dropLast;
   }
 
+  /** The number of batches (needs the sampler's length). */
   get length(): number {
     const n = this.sampler.length;
     if (n === undefined) throw new TypeError('BatchSampler: the wrapped sampler has no length');
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /** The indices in batches of `batchSize`. */
   *[Symbol.iterator](): Iterator<number[]> {
     let batch: number[] = [];
     for (const i of this.sampler) {

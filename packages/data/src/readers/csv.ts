@@ -8,6 +8,7 @@ import { ValueError } from '@torchlet/tensor';
 import { DataFormatError } from './errors.js';
 import { BomStripper, rawTextChunks, type ChunkOptions, type TextSource } from './source.js';
 
+/** Options of `CsvParser` (the RFC 4180 dialect knobs). */
 export interface CsvParserOptions {
   /** Field separator, one character (default `,`). */
   delimiter?: string;
@@ -21,7 +22,9 @@ export interface CsvParserOptions {
 
 /** One parsed record and the 1-based line it starts on. */
 export interface CsvRecord {
+  /** The record's fields, unquoted. */
   readonly fields: string[];
+  /** The 1-based line the record starts on. */
   readonly line: number;
   /** Set when the record is malformed (the parser's complaint); `fields` is then partial. */
   readonly error?: string;
@@ -88,6 +91,7 @@ export class CsvParser {
     this.#error = undefined;
   }
 
+  /** Parses the next chunk of text; returns the records it completed (a record may span chunks). */
   push(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];
     const s = this.#bom.strip(chunk);
@@ -206,6 +210,7 @@ export class CsvParser {
     return out;
   }
 
+  /** Finishes the input; returns the last record, if any (an unterminated quote is reported in its `error`). */
   end(): CsvRecord[] {
     const out: CsvRecord[] = [];
     this.#pendingCR = false;
@@ -222,6 +227,7 @@ export class CsvParser {
 /** A parsed value when `cast` is on. */
 export type CsvValue = string | number | null;
 
+/** Options of `parseCsv` / `readCsv` (and the TSV forms). */
 export interface CsvOptions extends CsvParserOptions {
   /** The first record names the columns (default true): rows are objects. */
   header?: boolean;

@@ -12,6 +12,7 @@ export class LineSplitter {
   #pendingCR = false;
   readonly #bom = new BomStripper();
 
+  /** Splits the next chunk; returns the lines it completed (without their `\n`, `\r\n` or `\r`). */
   push(chunk: string): string[] {
     let text = this.#bom.strip(chunk);
     if (this.#pendingCR && text.startsWith('\n')) text = text.slice(1);
@@ -36,6 +37,7 @@ export class LineSplitter {
     return lines;
   }
 
+  /** Finishes the input; returns the last line if it had no line break. */
   end(): string[] {
     const rest = this.#rest;
     this.#rest = '';
@@ -50,6 +52,7 @@ export function splitLines(text: string): string[] {
   return [...s.push(text), ...s.end()];
 }
 
+/** Options of `readLines`. */
 export interface ReadLinesOptions extends ChunkOptions {
   /** Leave out empty lines (default false). */
   skipEmpty?: boolean;

@@ -33,6 +33,7 @@ async function* fromFile(path: string | URL, highWaterMark: number): AsyncGenera
   yield* fs.createReadStream(path, { highWaterMark }) as AsyncIterable<Uint8Array>;
 }
 
+/** How a file source is read. */
 export interface ChunkOptions {
   /** Bytes per read from a file (default 64 KiB). */
   highWaterMark?: number;

@@ -1,6 +1,7 @@
 /** `torch.nn.utils.rnn.pad_sequence`: variable-length sequences into one padded tensor. */
 import { ValueError, fmtShape, pad, stack, type Tensor } from '@torchlet/tensor';
 
+/** Options of `padSequence`. */
 export interface PadSequenceOptions {
   /** Output `[B, T, *]` instead of `[T, B, *]` (default false, as in PyTorch). */
   batchFirst?: boolean;

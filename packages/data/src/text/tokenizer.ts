@@ -42,6 +42,7 @@ export function splitTokenizer(text: string): string[] {
   return text.split(/\s+/).filter((t) => t.length > 0);
 }
 
+/** Options of `tokenize`. */
 export interface TokenizeOptions {
   /** Lowercase first (default true). */
   lowercase?: boolean;

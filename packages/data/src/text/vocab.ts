@@ -5,6 +5,7 @@
  */
 import { IndexError, RuntimeError, ValueError } from '@torchlet/tensor';
 
+/** Options of `Vocab.build` / `Vocab.fromIterator` (torchtext's `build_vocab_from_iterator`). */
 export interface VocabOptions {
   /** Tokens seen fewer times are left out (default 1). */
   minFreq?: number;
@@ -20,7 +21,9 @@ export interface VocabOptions {
 
 /** The JSON form (`vocab.toJSON()`, `Vocab.fromJSON`). */
 export interface VocabJSON {
+  /** Index → token (torchtext's `itos`). */
   readonly itos: readonly string[];
+  /** The index unknown tokens map to (null: unknown tokens throw). */
   readonly defaultIndex: number | null;
 }
 
@@ -177,6 +180,7 @@ export class Vocab {
     if (this.#defaultIndex !== null && this.#defaultIndex >= index) this.#defaultIndex++;
   }
 
+  /** The JSON form: `JSON.stringify(vocab)` works. */
   toJSON(): VocabJSON {
     return { itos: [...this.#itos], defaultIndex: this.#defaultIndex };
   }

@@ -151,7 +151,9 @@ abstract class Scaler {
 export class StandardScaler extends Scaler {
   protected readonly name = 'StandardScaler';
   protected readonly keys = ['mean', 'scale'] as const;
+  /** Subtract the mean (default true). */
   readonly withMean: boolean;
+  /** Divide by the standard deviation (default true). */
   readonly withStd: boolean;
 
   constructor(options: { withMean?: boolean; withStd?: boolean } = {}) {
@@ -195,6 +197,7 @@ export class StandardScaler extends Scaler {
 export class MinMaxScaler extends Scaler {
   protected readonly name = 'MinMaxScaler';
   protected readonly keys = ['scale', 'min', 'dataMin', 'dataMax'] as const;
+  /** The target range of the scaled features (default [0, 1]). */
   readonly featureRange: readonly [number, number];
 
   constructor(options: { featureRange?: readonly [number, number] } = {}) {
@@ -215,10 +218,12 @@ export class MinMaxScaler extends Scaler {
     return this.param('min');
   }
 
+  /** Per-feature minimum seen in `fit` (sklearn's `data_min_`). */
   get dataMin(): Tensor {
     return this.param('dataMin');
   }
 
+  /** Per-feature maximum seen in `fit` (sklearn's `data_max_`). */
   get dataMax(): Tensor {
     return this.param('dataMax');
   }

@@ -1,6 +1,7 @@
 /** Chronological train / validation / test splits (no shuffling: the future stays unseen). */
 import { ValueError, isTensor, narrow, type Tensor } from '@torchlet/tensor';
 
+/** Options of `splitByTime`. */
 export interface SplitByTimeOptions {
   /** Share (0–1) or count of the first steps for training (default 0.7). */
   train?: number;
@@ -15,11 +16,21 @@ export interface SplitByTimeOptions {
 
 /** The three splits, with where each starts in the original series. */
 export interface TimeSplits<S> {
+  /** The first steps. */
   train: S;
+  /** The steps after them (with `context` steps of history before). */
   val: S;
+  /** The last steps (with `context` steps of history before). */
   test: S;
   /** Start indices of train (0), val and test in the series, context included. */
-  starts: { train: number; val: number; test: number };
+  starts: {
+    /** Always 0. */
+    train: number;
+    /** Where the validation split starts. */
+    val: number;
+    /** Where the test split starts. */
+    test: number;
+  };
 }
 
 /** A fraction in [0, 1] (1 = everything) or a whole count of steps ≥ 2. */

@@ -2,6 +2,7 @@
 import { IndexError, ValueError, isTensor, narrow, stack, tensor, type Tensor } from '@torchlet/tensor';
 import { Dataset } from '../dataset/dataset.js';
 
+/** Options of `windowed` / `WindowedDataset`. */
 export interface WindowedOptions {
   /** Steps between window starts (default 1). */
   stride?: number;
@@ -21,9 +22,13 @@ export interface WindowedOptions {
  * ```
  */
 export class WindowedDataset extends Dataset<[Tensor, Tensor]> {
+  /** The series, time first. */
   readonly series: Tensor;
+  /** Steps in each input window. */
   readonly inputLength: number;
+  /** Steps in each target window, right after the input. */
   readonly horizon: number;
+  /** Steps between window starts. */
   readonly stride: number;
   readonly #owned: boolean;
 
@@ -66,7 +71,12 @@ export class WindowedDataset extends Dataset<[Tensor, Tensor]> {
   }
 
   /** Every window at once: `{ inputs: [N, inputLength, *], targets: [N, horizon, *] }`. */
-  all(): { inputs: Tensor; targets: Tensor } {
+  all(): {
+    /** [N, inputLength, *]. */
+    inputs: Tensor;
+    /** [N, horizon, *]. */
+    targets: Tensor;
+  } {
     if (this.length === 0) throw new ValueError('windowed: the series is shorter than inputLength + horizon');
     const [inputs, targets] = this.getBatch(Array.from({ length: this.length }, (_, i) => i));
     return { inputs, targets };

@@ -156,7 +156,9 @@ export function implicitSoftmaxDim(ndim: number): number {
   return ndim === 0 || ndim === 1 || ndim === 3 ? 0 : 1;
 }
 
+/** Options of `softmax`, `logSoftmax` and `softmin`. */
 export interface SoftmaxFnOptions {
+  /** Cast the input to this floating dtype first. */
   dtype?: DType;
 }
 

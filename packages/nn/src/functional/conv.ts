@@ -6,12 +6,18 @@
 import { ShapeError, ValueError, add, fmtShape, indexSelect, matmul, pad, reshape, squeeze, tidy, unsqueeze, type Tensor } from '@torchlet/tensor';
 import { checkSpatialInput, slidingOut, tuple, windowIndexTensor } from './im2col.js';
 
+/** Convolution padding: one number, one per spatial dim, or `'same'` / `'valid'` (no padding). */
 export type ConvPadding = number | readonly number[] | 'same' | 'valid';
 
+/** Options of `conv1d`, `conv2d`, `conv3d` (`F.conv2d(input, weight, bias, stride, padding, dilation, groups)`). */
 export interface ConvOptions {
+  /** Step of the kernel along each spatial dim (default 1). */
   stride?: number | readonly number[];
+  /** Zero padding on both sides of each spatial dim (default 0). */
   padding?: ConvPadding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: number | readonly number[];
+  /** Blocked connections: channels split into this many groups (default 1). */
   groups?: number;
 }
 

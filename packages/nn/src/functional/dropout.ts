@@ -2,9 +2,11 @@
 import { isFloating } from '@torchlet/backend';
 import { ShapeError, ValueError, alias, bernoulli, mul, tidy, type Generator, type Tensor } from '@torchlet/tensor';
 
+/** Options of the dropout functions (`F.dropout(x, p, training)`). */
 export interface DropoutOptions {
   /** Drop only in training (default true); otherwise the input passes through. */
   training?: boolean;
+  /** The stream for the mask (default: the default generator). */
   generator?: Generator;
 }
 
@@ -44,6 +46,9 @@ function channelDropout(nd: number, x: Tensor, p: number, options: DropoutOption
   return dropWithMask(x, p, [...keep, ...new Array<number>(nd).fill(1)], options.generator);
 }
 
+/** `F.dropout1d(x, p=0.5, training=True)`: zeroes whole channels of [N, C, L] (or [C, L]) with probability p, scaling the rest by 1/(1 − p). */
 export const dropout1d = (x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor => channelDropout(1, x, p, options);
+/** `F.dropout2d(x, p=0.5, training=True)`: zeroes whole channels of [N, C, H, W] (or [C, H, W]). */
 export const dropout2d = (x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor => channelDropout(2, x, p, options);
+/** `F.dropout3d(x, p=0.5, training=True)`: zeroes whole channels of [N, C, D, H, W] (or [C, D, H, W]). */
 export const dropout3d = (x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor => channelDropout(3, x, p, options);

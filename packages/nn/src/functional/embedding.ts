@@ -127,11 +127,13 @@ export function embeddingRenorm_(weight: Tensor, indices: Tensor, maxNorm: numbe
   return weight;
 }
 
+/** Options of `embedding` (`F.embedding`). */
 export interface EmbeddingOptions {
   /** Row whose gradient stays zero (and that EmbeddingBag leaves out of its bags). */
   paddingIdx?: number | null;
   /** Renormalise looked-up rows to at most this norm (modifies `weight` in place). */
   maxNorm?: number | null;
+  /** The p of the `maxNorm` norm (default 2). */
   normType?: number;
   /** Scale gradients by the inverse frequency of each index in the batch. */
   scaleGradByFreq?: boolean;
@@ -152,11 +154,14 @@ export function embedding(input: Tensor, weight: Tensor, options: EmbeddingOptio
   return EmbeddingFunction.apply(weight, input, { numWeights: n, paddingIdx, scaleGradByFreq: options.scaleGradByFreq ?? false, sparse: options.sparse ?? false });
 }
 
+/** How `embeddingBag` reduces a bag: sum, mean or elementwise max of its rows. */
 export type EmbeddingBagMode = 'sum' | 'mean' | 'max';
 
+/** Options of `embeddingBag` (`F.embedding_bag`). */
 export interface EmbeddingBagOptions extends EmbeddingOptions {
   /** Start of each bag in a 1-D `input` (required for 1-D input, refused for 2-D). */
   offsets?: Tensor | null;
+  /** How a bag is reduced (default `'mean'`). */
   mode?: EmbeddingBagMode;
   /** One weight per index, multiplying its row (mode 'sum' only). */
   perSampleWeights?: Tensor | null;

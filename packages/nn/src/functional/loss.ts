@@ -42,9 +42,12 @@ import {
 } from '@torchlet/tensor';
 import { softmaxCrossEntropy } from './cross-entropy-op.js';
 
+/** How per-element losses are combined: `'none'`, `'mean'` or `'sum'` (PyTorch's `reduction`). */
 export type Reduction = 'none' | 'mean' | 'sum';
 
+/** The `reduction` option shared by the losses. */
 export interface ReductionOptions {
+  /** How per-element losses are combined (default `'mean'`). */
   reduction?: Reduction;
 }
 
@@ -77,6 +80,7 @@ function checkFloat(op: string, name: string, t: Tensor): void {
 
 // ---- class-index losses ------------------------------------------------------------------------------
 
+/** Options of `nllLoss` (`F.nll_loss`). */
 export interface NllLossOptions extends ReductionOptions {
   /** Per-class rescaling weight, shape [C]. */
   weight?: Tensor | null;
@@ -151,6 +155,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   });
 }
 
+/** Options of `crossEntropy` (`F.cross_entropy`). */
 export interface CrossEntropyOptions extends NllLossOptions {
   /** Mixes the target with the uniform distribution: (1 − ε)·target + ε/C. */
   labelSmoothing?: number;
@@ -299,6 +304,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: ReductionOptio
 
 // ---- binary losses ----------------------------------------------------------------------------------
 
+/** Options of `binaryCrossEntropy` (`F.binary_cross_entropy`). */
 export interface BceOptions extends ReductionOptions {
   /** Per-element rescaling, broadcast to the input. */
   weight?: Tensor | null;
@@ -325,6 +331,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOp
   });
 }
 
+/** Options of `binaryCrossEntropyWithLogits` (`F.binary_cross_entropy_with_logits`). */
 export interface BceWithLogitsOptions extends BceOptions {
   /** Weight of positive examples, broadcast along the last (class) dim. */
   posWeight?: Tensor | null;
@@ -357,6 +364,7 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
 
 // ---- distribution losses ------------------------------------------------------------------------------
 
+/** Options of `klDiv` (`F.kl_div`). */
 export interface KlDivOptions {
   /** 'mean' (over all elements, as PyTorch's default), 'batchmean' (sum / batch size), 'sum', 'none'. */
   reduction?: Reduction | 'batchmean';
@@ -385,7 +393,9 @@ export function klDiv(input: Tensor, target: Tensor, options: KlDivOptions = {})
   });
 }
 
+/** Options of `cosineEmbeddingLoss` (`F.cosine_embedding_loss`). */
 export interface CosineEmbeddingOptions extends ReductionOptions {
+  /** Margin for dissimilar pairs, in [−1, 1] (default 0). */
   margin?: number;
 }
 

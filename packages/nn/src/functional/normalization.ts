@@ -77,13 +77,17 @@ export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, 
   });
 }
 
+/** Options of `batchNorm` (`F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)`). */
 export interface BatchNormOptions {
+  /** Per-channel scale [C] (null for none). */
   weight?: Tensor | null;
+  /** Per-channel shift [C] (null for none). */
   bias?: Tensor | null;
   /** Use batch statistics (and update the running ones when given); default false. */
   training?: boolean;
   /** Weight of the new batch in the running averages (default 0.1). */
   momentum?: number;
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
 }
 
@@ -135,13 +139,21 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
   });
 }
 
+/** Options of `instanceNorm` (`F.instance_norm`). */
 export interface InstanceNormOptions {
+  /** Running mean [C], updated in place when the input statistics are used (null for none). */
   runningMean?: Tensor | null;
+  /** Running variance [C], updated in place likewise (null for none). */
   runningVar?: Tensor | null;
+  /** Per-channel scale [C] (null for none). */
   weight?: Tensor | null;
+  /** Per-channel shift [C] (null for none). */
   bias?: Tensor | null;
+  /** Normalise with each sample's statistics (default true); false uses the running ones. */
   useInputStats?: boolean;
+  /** Weight of the new statistics in the running averages (default 0.1). */
   momentum?: number;
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
 }
 

@@ -31,19 +31,29 @@ import {
 import { padList } from './conv.js';
 import { checkSpatialInput, tuple, windowIndexTensor } from './im2col.js';
 
+/** Options of the max-pooling functions and layers (`F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode)`). */
 export interface MaxPoolOptions {
   /** Default: the kernel size. */
   stride?: number | readonly number[] | null;
+  /** Implicit −∞ padding on both sides of each spatial dim (default 0; at most half the kernel). */
   padding?: number | readonly number[];
+  /** Spacing between kernel elements (default 1). */
   dilation?: number | readonly number[];
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
 }
 
+/** Options of the average-pooling functions and layers (`F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)`). */
 export interface AvgPoolOptions {
+  /** Default: the kernel size. */
   stride?: number | readonly number[] | null;
+  /** Implicit zero padding on both sides of each spatial dim (default 0; at most half the kernel). */
   padding?: number | readonly number[];
+  /** Round the output size up instead of down (default false). */
   ceilMode?: boolean;
+  /** Count the padding zeros in the divisor (default true). */
   countIncludePad?: boolean;
+  /** Divide every window by this instead (default null). */
   divisorOverride?: number | null;
 }
 
@@ -156,7 +166,17 @@ export function maxPoolNd(nd: number, x: Tensor, kernelSize: number | readonly n
 }
 
 /** `max_pool` with `return_indices=True`: `{ values, indices }` (indices into each channel's flattened input). */
-export function maxPoolNdWithIndices(nd: number, x: Tensor, kernelSize: number | readonly number[], options: MaxPoolOptions = {}): { values: Tensor; indices: Tensor } {
+export function maxPoolNdWithIndices(
+  nd: number,
+  x: Tensor,
+  kernelSize: number | readonly number[],
+  options: MaxPoolOptions = {},
+): {
+  /** The pooled maxima. */
+  values: Tensor;
+  /** Where each maximum is, as an index into its channel's flattened input (int32). */
+  indices: Tensor;
+} {
   const g = geometry(`max_pool${nd}d`, nd, x, kernelSize, options);
   return tidy(() => {
     const { values, indices } = max(windows(x, g, -Infinity), 2); // [n, c, L]
@@ -168,8 +188,11 @@ export function maxPoolNdWithIndices(nd: number, x: Tensor, kernelSize: number |
   });
 }
 
+/** `F.max_pool1d(x, kernel_size, …)`: input [N, C, L] or [C, L]. */
 export const maxPool1d = (x: Tensor, kernelSize: number | readonly number[], options: MaxPoolOptions = {}): Tensor => maxPoolNd(1, x, kernelSize, options);
+/** `F.max_pool2d(x, kernel_size, …)`: input [N, C, H, W] or [C, H, W]. */
 export const maxPool2d = (x: Tensor, kernelSize: number | readonly number[], options: MaxPoolOptions = {}): Tensor => maxPoolNd(2, x, kernelSize, options);
+/** `F.max_pool3d(x, kernel_size, …)`: input [N, C, D, H, W] or [C, D, H, W]. */
 export const maxPool3d = (x: Tensor, kernelSize: number | readonly number[], options: MaxPoolOptions = {}): Tensor => maxPoolNd(3, x, kernelSize, options);
 
 function divisors(g: PoolGeometry, o: AvgPoolOptions, dtype: DType, device: DeviceName): Tensor {
@@ -208,8 +231,11 @@ export function avgPoolNd(nd: number, x: Tensor, kernelSize: number | readonly n
   return tidy(() => finish(div(sum(windows(x, g, 0), 2), divisors(g, options, x.dtype, x.device)), g));
 }
 
+/** `F.avg_pool1d(x, kernel_size, …)`: input [N, C, L] or [C, L]. */
 export const avgPool1d = (x: Tensor, kernelSize: number | readonly number[], options: AvgPoolOptions = {}): Tensor => avgPoolNd(1, x, kernelSize, options);
+/** `F.avg_pool2d(x, kernel_size, …)`: input [N, C, H, W] or [C, H, W]. */
 export const avgPool2d = (x: Tensor, kernelSize: number | readonly number[], options: AvgPoolOptions = {}): Tensor => avgPoolNd(2, x, kernelSize, options);
+/** `F.avg_pool3d(x, kernel_size, …)`: input [N, C, D, H, W] or [C, D, H, W]. */
 export const avgPool3d = (x: Tensor, kernelSize: number | readonly number[], options: AvgPoolOptions = {}): Tensor => avgPoolNd(3, x, kernelSize, options);
 
 // ---- adaptive ---------------------------------------------------------------------------------------
@@ -219,6 +245,7 @@ function bins(n: number, out: number): [number, number][] {
   return Array.from({ length: out }, (_, o) => [Math.floor((o * n) / out), Math.ceil(((o + 1) * n) / out)]);
 }
 
+/** The output size of adaptive pooling: one size for every spatial dim, or one per dim; null keeps the input's size. */
 export type AdaptiveSize = number | null | readonly (number | null)[];
 
 function adaptiveSizes(op: string, nd: number, x: Tensor, outputSize: AdaptiveSize): { batched: boolean; out: number[]; spatial: number[] } {
@@ -253,8 +280,11 @@ export function adaptiveAvgPoolNd(nd: number, x: Tensor, outputSize: AdaptiveSiz
   });
 }
 
+/** `F.adaptive_avg_pool1d(x, output_size)`: averages over PyTorch's adaptive bins, input [N, C, L] or [C, L]. */
 export const adaptiveAvgPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor => adaptiveAvgPoolNd(1, x, outputSize);
+/** `F.adaptive_avg_pool2d(x, output_size)`: input [N, C, H, W] or [C, H, W]. */
 export const adaptiveAvgPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor => adaptiveAvgPoolNd(2, x, outputSize);
+/** `F.adaptive_avg_pool3d(x, output_size)`: input [N, C, D, H, W] or [C, D, H, W]. */
 export const adaptiveAvgPool3d = (x: Tensor, outputSize: AdaptiveSize): Tensor => adaptiveAvgPoolNd(3, x, outputSize);
 
 /** Adaptive max pooling: variable windows gathered into a fixed width, padded with a −inf sentinel. */
@@ -302,5 +332,7 @@ export function adaptiveMaxPoolNd(nd: number, x: Tensor, outputSize: AdaptiveSiz
   });
 }
 
+/** `F.adaptive_max_pool1d(x, output_size)`: maxima over PyTorch's adaptive bins, input [N, C, L] or [C, L]. */
 export const adaptiveMaxPool1d = (x: Tensor, outputSize: AdaptiveSize): Tensor => adaptiveMaxPoolNd(1, x, outputSize);
+/** `F.adaptive_max_pool2d(x, output_size)`: input [N, C, H, W] or [C, H, W]. */
 export const adaptiveMaxPool2d = (x: Tensor, outputSize: AdaptiveSize): Tensor => adaptiveMaxPoolNd(2, x, outputSize);

@@ -92,6 +92,7 @@ export class Tanhshrink extends Module {
 
 /** `nn.GELU(approximate='none')`. */
 export class GELU extends Module {
+  /** `'none'` (exact, with erf) or `'tanh'` (the tanh approximation). */
   readonly approximate: 'none' | 'tanh';
 
   constructor(options: { approximate?: 'none' | 'tanh' } = {}) {
@@ -110,6 +111,7 @@ export class GELU extends Module {
 
 /** `nn.LeakyReLU(negative_slope=0.01)`. */
 export class LeakyReLU extends Module {
+  /** The slope for x < 0 (default 0.01). */
   readonly negativeSlope: number;
 
   constructor(negativeSlope = 0.01) {
@@ -128,6 +130,7 @@ export class LeakyReLU extends Module {
 
 /** `nn.ELU(alpha=1.0)`. */
 export class ELU extends Module {
+  /** The α of α · (eˣ − 1) for x < 0 (default 1). */
   readonly alpha: number;
 
   constructor(alpha = 1) {
@@ -146,6 +149,7 @@ export class ELU extends Module {
 
 /** `nn.CELU(alpha=1.0)`. */
 export class CELU extends Module {
+  /** The α of α · (e^(x/α) − 1) for x < 0 (default 1). */
   readonly alpha: number;
 
   constructor(alpha = 1) {
@@ -164,7 +168,9 @@ export class CELU extends Module {
 
 /** `nn.Softplus(beta=1.0, threshold=20.0)`. */
 export class Softplus extends Module {
+  /** The β of log(1 + e^(βx)) / β (default 1). */
   readonly beta: number;
+  /** Above β·x = threshold the layer is linear (default 20). */
   readonly threshold: number;
 
   constructor(options: { beta?: number; threshold?: number } = {}) {
@@ -184,7 +190,9 @@ export class Softplus extends Module {
 
 /** `nn.Hardtanh(min_val=-1.0, max_val=1.0)`. */
 export class Hardtanh extends Module {
+  /** Lower bound (default −1). */
   readonly minVal: number;
+  /** Upper bound (default 1). */
   readonly maxVal: number;
 
   constructor(minVal = -1, maxVal = 1) {
@@ -204,7 +212,9 @@ export class Hardtanh extends Module {
 
 /** `nn.Threshold(threshold, value)`. */
 export class Threshold extends Module {
+  /** Values at or below this are replaced. */
   readonly threshold: number;
+  /** What they are replaced with. */
   readonly value: number;
 
   constructor(threshold: number, value: number) {
@@ -224,6 +234,7 @@ export class Threshold extends Module {
 
 /** `nn.Hardshrink(lambd=0.5)`. */
 export class Hardshrink extends Module {
+  /** The λ below which |x| is zeroed (default 0.5). */
   readonly lambd: number;
 
   constructor(lambd = 0.5) {
@@ -242,6 +253,7 @@ export class Hardshrink extends Module {
 
 /** `nn.Softshrink(lambd=0.5)`. */
 export class Softshrink extends Module {
+  /** The λ subtracted toward zero (default 0.5). */
   readonly lambd: number;
 
   constructor(lambd = 0.5) {
@@ -260,6 +272,7 @@ export class Softshrink extends Module {
 
 /** `nn.GLU(dim=-1)`. */
 export class GLU extends Module {
+  /** The dim split in two halves (default -1). */
   readonly dim: number;
 
   constructor(dim = -1) {
@@ -280,6 +293,7 @@ type SoftmaxName = 'softmax' | 'logSoftmax' | 'softmin';
 
 /** Shared body of Softmax, LogSoftmax and Softmin (`dim=None` picks PyTorch's implicit dim). */
 export class SoftmaxBase extends Module {
+  /** The softmax dim (null: PyTorch's implicit choice, with its warning). */
   readonly dim: number | null;
   readonly #fn: SoftmaxName;
 
@@ -321,7 +335,9 @@ export class Softmin extends SoftmaxBase {
 
 /** `nn.PReLU(num_parameters=1, init=0.25)`: a learned negative slope (one, or one per channel). */
 export class PReLU extends Module {
+  /** How many slopes: 1, or one per channel (dim 1 of the input). */
   readonly numParams: number;
+  /** The learned negative slopes [numParams], initialised to `init` (default 0.25). */
   weight: Parameter;
 
   constructor(options: FactoryOptions & { numParameters?: number; init?: number } = {}) {

@@ -8,29 +8,48 @@ import { Parameter } from '../parameter.js';
 import { pyTuple } from '../repr.js';
 import type { FactoryOptions } from './linear.js';
 
+/** How a convolution layer pads its input (`padding_mode`): zeros, or a copy of the border. */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
+/** Options of `Conv1d`, `Conv2d` and `Conv3d` (PyTorch's keyword arguments, camelCase). */
 export interface ConvLayerOptions extends FactoryOptions {
+  /** Step of the kernel along each spatial dim (default 1). */
   stride?: number | readonly number[];
+  /** Padding on both sides of each spatial dim, or `'same'` / `'valid'` (default 0). */
   padding?: ConvPadding;
+  /** Spacing between kernel elements (default 1). */
   dilation?: number | readonly number[];
+  /** Blocked connections: input and output channels split into this many groups (default 1). */
   groups?: number;
+  /** Learn a per-channel bias (default true). */
   bias?: boolean;
+  /** How the padding is filled (default `'zeros'`). */
   paddingMode?: PaddingMode;
 }
 
 /** Shared implementation of `ConvNd` (PyTorch's `_ConvNd`). */
 export class ConvNd extends Module {
+  /** Spatial dims: 1, 2 or 3. */
   readonly nd: number;
+  /** Input channels C_in. */
   readonly inChannels: number;
+  /** Output channels C_out. */
   readonly outChannels: number;
+  /** Kernel size per spatial dim. */
   readonly kernelSize: number[];
+  /** Stride per spatial dim. */
   readonly stride: number[];
+  /** Padding per spatial dim, or `'same'` / `'valid'`. */
   readonly padding: number[] | 'same' | 'valid';
+  /** Dilation per spatial dim. */
   readonly dilation: number[];
+  /** Channel groups. */
   readonly groups: number;
+  /** How the padding is filled. */
   readonly paddingMode: PaddingMode;
+  /** Kernels [C_out, C_in / groups, ...kernelSize], initialised Kaiming-uniform with a = √5 (as PyTorch). */
   weight: Parameter;
+  /** Bias [C_out], uniform in ±1/√fan_in (null without `bias`). */
   bias: Parameter | null;
 
   constructor(nd: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvLayerOptions = {}) {
@@ -66,6 +85,7 @@ export class ConvNd extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises `weight` and `bias` as the constructor does. */
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {

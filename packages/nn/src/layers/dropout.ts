@@ -5,6 +5,7 @@ import { Module } from '../module.js';
 import { pyFloat } from '../repr.js';
 
 class DropoutBase extends Module {
+  /** Probability of zeroing an element (or a channel), in [0, 1]. */
   readonly p: number;
 
   constructor(p = 0.5) {

@@ -8,10 +8,15 @@ import { Parameter } from '../parameter.js';
 import { pyFloat } from '../repr.js';
 import { checkSize, type FactoryOptions } from './linear.js';
 
+/** Options of `Embedding` (and `EmbeddingBag`). */
 export interface EmbeddingLayerOptions extends FactoryOptions {
+  /** A row whose gradient is always zero and which is initialised to zeros (negative counts from the end). */
   paddingIdx?: number | null;
+  /** Renormalise looked-up rows whose `normType`-norm exceeds this, in place (default null: never). */
   maxNorm?: number | null;
+  /** The p of the `maxNorm` norm (default 2). */
   normType?: number;
+  /** Scale gradients by the inverse frequency of each index in the batch (default false). */
   scaleGradByFreq?: boolean;
   /** Row-sparse gradient for `weight` (the fastText path). */
   sparse?: boolean;
@@ -56,13 +61,21 @@ function embeddingRepr(self: { numEmbeddings: number; embeddingDim: number; padd
  * padding row zeroed.
  */
 export class Embedding extends Module {
+  /** Rows of the table (the vocabulary size). */
   readonly numEmbeddings: number;
+  /** Columns of the table (the vector size). */
   readonly embeddingDim: number;
+  /** The padding row, normalised to non-negative (null for none). */
   readonly paddingIdx: number | null;
+  /** Max-norm renormalisation bound (null for none). */
   readonly maxNorm: number | null;
+  /** The p of the `maxNorm` norm. */
   readonly normType: number;
+  /** Whether gradients are scaled by inverse index frequency. */
   readonly scaleGradByFreq: boolean;
+  /** Whether `weight` gets a row-sparse gradient. */
   readonly sparse: boolean;
+  /** The table [numEmbeddings, embeddingDim], initialised from N(0, 1). */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingLayerOptions = {}) {
@@ -85,6 +98,7 @@ export class Embedding extends Module {
     }
   }
 
+  /** Re-draws `weight` from N(0, 1) and zeroes the padding row. */
   resetParameters(): void {
     normal_(this.weight);
     zeroPaddingRow(this.weight, this.paddingIdx);
@@ -115,8 +129,11 @@ export class Embedding extends Module {
   }
 }
 
+/** Options of `EmbeddingBag`. */
 export interface EmbeddingBagLayerOptions extends EmbeddingLayerOptions {
+  /** How a bag is reduced: `'sum'`, `'mean'` (default) or `'max'`. */
   mode?: EmbeddingBagMode;
+  /** `offsets` has one more entry, the end of the last bag (default false). */
   includeLastOffset?: boolean;
 }
 
@@ -127,15 +144,25 @@ export interface EmbeddingBagLayerOptions extends EmbeddingLayerOptions {
  * the per-token outputs. `forward(input, offsets?, perSampleWeights?)`.
  */
 export class EmbeddingBag extends Module {
+  /** Rows of the table (the vocabulary size). */
   readonly numEmbeddings: number;
+  /** Columns of the table (the vector size). */
   readonly embeddingDim: number;
+  /** The padding row, left out of every bag (null for none). */
   readonly paddingIdx: number | null;
+  /** Max-norm renormalisation bound (null for none). */
   readonly maxNorm: number | null;
+  /** The p of the `maxNorm` norm. */
   readonly normType: number;
+  /** Whether gradients are scaled by inverse index frequency. */
   readonly scaleGradByFreq: boolean;
+  /** Whether `weight` gets a row-sparse gradient (the fastText path). */
   readonly sparse: boolean;
+  /** How a bag is reduced: `'sum'`, `'mean'` or `'max'`. */
   readonly mode: EmbeddingBagMode;
+  /** Whether `offsets` includes the end of the last bag. */
   readonly includeLastOffset: boolean;
+  /** The table [numEmbeddings, embeddingDim], initialised from N(0, 1). */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingBagLayerOptions = {}) {
@@ -162,6 +189,7 @@ export class EmbeddingBag extends Module {
     }
   }
 
+  /** Re-draws `weight` from N(0, 1) and zeroes the padding row. */
   resetParameters(): void {
     normal_(this.weight);
     zeroPaddingRow(this.weight, this.paddingIdx);

@@ -6,8 +6,11 @@ import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { pyBool, pyTuple } from '../repr.js';
 
+/** Where a layer creates its parameters (PyTorch's `factory_kwargs`). */
 export interface FactoryOptions {
+  /** dtype of the parameters (default float32). */
   dtype?: DType;
+  /** Device of the parameters (default `'cpu'`). */
   device?: DeviceName;
 }
 
@@ -27,9 +30,13 @@ export class Identity extends Module {
  * kaiming_uniform_(a=√5), bias from U(−1/√in, 1/√in), as PyTorch.
  */
 export class Linear extends Module {
+  /** Features of the input's last dim. */
   readonly inFeatures: number;
+  /** Features of the output's last dim. */
   readonly outFeatures: number;
+  /** [outFeatures, inFeatures], Kaiming-uniform with a = √5 (as PyTorch). */
   weight: Parameter;
+  /** [outFeatures], uniform in ±1/√inFeatures (null without `bias`). */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, options: FactoryOptions & { bias?: boolean } = {}) {
@@ -44,6 +51,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises `weight` and `bias` as the constructor does. */
   resetParameters(): void {
     kaimingUniform_(this.weight, { a: Math.sqrt(5) });
     if (this.bias) {
@@ -64,10 +72,15 @@ export class Linear extends Module {
 
 /** `nn.Bilinear(in1_features, in2_features, out_features, bias=True)`: y = x1ᵀ·W·x2 + b. */
 export class Bilinear extends Module {
+  /** Features of the first input's last dim. */
   readonly in1Features: number;
+  /** Features of the second input's last dim. */
   readonly in2Features: number;
+  /** Features of the output's last dim. */
   readonly outFeatures: number;
+  /** [outFeatures, in1Features, in2Features], uniform in ±1/√in1Features. */
   weight: Parameter;
+  /** [outFeatures], uniform in ±1/√in1Features (null without `bias`). */
   bias: Parameter | null;
 
   constructor(in1Features: number, in2Features: number, outFeatures: number, options: FactoryOptions & { bias?: boolean } = {}) {
@@ -84,6 +97,7 @@ export class Bilinear extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises `weight` and `bias` as the constructor does. */
   resetParameters(): void {
     const bound = this.in1Features > 0 ? 1 / Math.sqrt(this.in1Features) : 0;
     uniform_(this.weight, -bound, bound);
@@ -101,7 +115,9 @@ export class Bilinear extends Module {
 
 /** `nn.Flatten(start_dim=1, end_dim=-1)`. */
 export class Flatten extends Module {
+  /** First dim flattened (default 1, keeping the batch). */
   readonly startDim: number;
+  /** Last dim flattened (default -1). */
   readonly endDim: number;
 
   constructor(startDim = 1, endDim = -1) {
@@ -121,7 +137,9 @@ export class Flatten extends Module {
 
 /** `nn.Unflatten(dim, unflattened_size)`. */
 export class Unflatten extends Module {
+  /** The dim split. */
   readonly dim: number;
+  /** The sizes it is split into. */
   readonly unflattenedSize: readonly number[];
 
   constructor(dim: number, unflattenedSize: readonly number[]) {

@@ -9,6 +9,7 @@ import { Module } from '../module.js';
 type Reduction = L.Reduction;
 
 class LossBase extends Module {
+  /** How per-element losses are combined: `'mean'` (default), `'sum'` or `'none'`. */
   readonly reduction: Reduction;
 
   constructor(reduction: Reduction | undefined) {
@@ -23,6 +24,7 @@ class WeightedLoss extends LossBase {
     this.registerBuffer('weight', weight ?? null);
   }
 
+  /** The per-class weight buffer (null for none). */
   get weight(): Tensor | null {
     return this.getBuffer('weight');
   }
@@ -30,7 +32,9 @@ class WeightedLoss extends LossBase {
 
 /** `nn.CrossEntropyLoss(weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0)`. */
 export class CrossEntropyLoss extends WeightedLoss {
+  /** Targets equal to this class are ignored (default -100). */
   readonly ignoreIndex: number;
+  /** Mix of the one-hot target with the uniform distribution, in [0, 1] (default 0). */
   readonly labelSmoothing: number;
 
   constructor(options: L.CrossEntropyOptions = {}) {
@@ -46,6 +50,7 @@ export class CrossEntropyLoss extends WeightedLoss {
 
 /** `nn.NLLLoss(weight=None, ignore_index=-100, reduction='mean')`. */
 export class NLLLoss extends WeightedLoss {
+  /** Targets equal to this class are ignored (default -100). */
   readonly ignoreIndex: number;
 
   constructor(options: L.NllLossOptions = {}) {
@@ -82,6 +87,7 @@ export class L1Loss extends LossBase {
 
 /** `nn.SmoothL1Loss(reduction='mean', beta=1.0)`. */
 export class SmoothL1Loss extends LossBase {
+  /** The L1/L2 switch point (default 1). */
   readonly beta: number;
 
   constructor(options: L.ReductionOptions & { beta?: number } = {}) {
@@ -96,6 +102,7 @@ export class SmoothL1Loss extends LossBase {
 
 /** `nn.HuberLoss(reduction='mean', delta=1.0)`. */
 export class HuberLoss extends LossBase {
+  /** The quadratic/linear switch point (default 1). */
   readonly delta: number;
 
   constructor(options: L.ReductionOptions & { delta?: number } = {}) {
@@ -126,6 +133,7 @@ export class BCEWithLogitsLoss extends WeightedLoss {
     this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
 
+  /** The `pos_weight` buffer: the weight of positive examples per class (null for none). */
   get posWeight(): Tensor | null {
     return this.getBuffer('pos_weight');
   }
@@ -137,7 +145,9 @@ export class BCEWithLogitsLoss extends WeightedLoss {
 
 /** `nn.KLDivLoss(reduction='mean', log_target=False)`. */
 export class KLDivLoss extends Module {
+  /** `'mean'` (default), `'batchmean'` (the mathematically correct KL), `'sum'` or `'none'`. */
   readonly reduction: Reduction | 'batchmean';
+  /** The target is given as log-probabilities (default false). */
   readonly logTarget: boolean;
 
   constructor(options: L.KlDivOptions = {}) {
@@ -153,6 +163,7 @@ export class KLDivLoss extends Module {
 
 /** `nn.CosineEmbeddingLoss(margin=0.0, reduction='mean')`: `forward(x1, x2, y)`. */
 export class CosineEmbeddingLoss extends LossBase {
+  /** Margin for dissimilar pairs, in [−1, 1] (default 0). */
   readonly margin: number;
 
   constructor(options: L.CosineEmbeddingOptions = {}) {
@@ -167,6 +178,7 @@ export class CosineEmbeddingLoss extends LossBase {
 
 /** `nn.MarginRankingLoss(margin=0.0, reduction='mean')`: `forward(x1, x2, y)`. */
 export class MarginRankingLoss extends LossBase {
+  /** The required gap between the ranked inputs (default 0). */
   readonly margin: number;
 
   constructor(options: L.CosineEmbeddingOptions = {}) {
@@ -181,6 +193,7 @@ export class MarginRankingLoss extends LossBase {
 
 /** `nn.HingeEmbeddingLoss(margin=1.0, reduction='mean')`. */
 export class HingeEmbeddingLoss extends LossBase {
+  /** Margin for the −1 targets (default 1). */
   readonly margin: number;
 
   constructor(options: L.CosineEmbeddingOptions = {}) {
@@ -206,8 +219,11 @@ export class SoftMarginLoss extends LossBase {
 
 /** `nn.PoissonNLLLoss(log_input=True, full=False, eps=1e-8, reduction='mean')`. */
 export class PoissonNLLLoss extends LossBase {
+  /** The input is log λ (default true) rather than λ. */
   readonly logInput: boolean;
+  /** Add Stirling's approximation term (default false). */
   readonly full: boolean;
+  /** Added to λ before the log when `logInput` is false (default 1e-8). */
   readonly eps: number;
 
   constructor(options: L.ReductionOptions & { logInput?: boolean; full?: boolean; eps?: number } = {}) {
@@ -224,7 +240,9 @@ export class PoissonNLLLoss extends LossBase {
 
 /** `nn.GaussianNLLLoss(full=False, eps=1e-6, reduction='mean')`: `forward(input, target, var)`. */
 export class GaussianNLLLoss extends LossBase {
+  /** Add the constant log(2π)/2 term (default false). */
   readonly full: boolean;
+  /** Clamp for the variance, for stability (default 1e-6). */
   readonly eps: number;
 
   constructor(options: L.ReductionOptions & { full?: boolean; eps?: number } = {}) {

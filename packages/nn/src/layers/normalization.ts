@@ -8,8 +8,11 @@ import { Parameter } from '../parameter.js';
 import { pyBool, pyFloat, pyTuple } from '../repr.js';
 import type { FactoryOptions } from './linear.js';
 
+/** Options of `LayerNorm`. */
 export interface LayerNormOptions extends FactoryOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
+  /** Learn a per-element `weight` (and `bias`) of `normalizedShape` (default true). */
   elementwiseAffine?: boolean;
   /** With `elementwiseAffine`, learn a bias too (default true). */
   bias?: boolean;
@@ -17,10 +20,15 @@ export interface LayerNormOptions extends FactoryOptions {
 
 /** `nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True, bias=True)`. */
 export class LayerNorm extends Module {
+  /** The trailing dims normalised over. */
   readonly normalizedShape: number[];
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Whether `weight` and `bias` are learned. */
   readonly elementwiseAffine: boolean;
+  /** Scale, of `normalizedShape`, initialised to 1 (null without `elementwiseAffine`). */
   weight: Parameter | null;
+  /** Shift, of `normalizedShape`, initialised to 0 (null without it). */
   bias: Parameter | null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
@@ -34,6 +42,7 @@ export class LayerNorm extends Module {
     this.bias = this.elementwiseAffine && (options.bias ?? true) ? new Parameter(zeros(this.normalizedShape, f)) : null;
   }
 
+  /** Re-initialises `weight` to 1 and `bias` to 0. */
   resetParameters(): void {
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);
@@ -50,11 +59,17 @@ export class LayerNorm extends Module {
 
 /** `nn.GroupNorm(num_groups, num_channels, eps=1e-5, affine=True)`. */
 export class GroupNorm extends Module {
+  /** Groups the channels are split into. */
   readonly numGroups: number;
+  /** Channels C of the input [N, C, *]. */
   readonly numChannels: number;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Whether `weight` and `bias` are learned. */
   readonly affine: boolean;
+  /** Per-channel scale [C], initialised to 1 (null without `affine`). */
   weight: Parameter | null;
+  /** Per-channel shift [C], initialised to 0 (null without `affine`). */
   bias: Parameter | null;
 
   constructor(numGroups: number, numChannels: number, options: FactoryOptions & { eps?: number; affine?: boolean } = {}) {
@@ -78,11 +93,15 @@ export class GroupNorm extends Module {
   }
 }
 
+/** Options of the batch- and instance-norm layers. */
 export interface BatchNormLayerOptions extends FactoryOptions {
+  /** Added to the variance for stability (default 1e-5). */
   eps?: number;
   /** Weight of each new batch in the running averages; null = cumulative moving average. */
   momentum?: number | null;
+  /** Learn a per-channel `weight` and `bias` (default true for BatchNorm, false for InstanceNorm). */
   affine?: boolean;
+  /** Keep running mean and variance for evaluation (default true for BatchNorm, false for InstanceNorm). */
   trackRunningStats?: boolean;
 }
 
@@ -91,12 +110,19 @@ export interface BatchNormLayerOptions extends FactoryOptions {
  * `running_var`, `num_batches_tracked` buffers (the state-dict keys PyTorch uses).
  */
 export class NormBase extends Module {
+  /** Channels C of the input [N, C, *]. */
   readonly numFeatures: number;
+  /** Added to the variance for stability. */
   readonly eps: number;
+  /** Weight of each new batch in the running averages; null for a cumulative moving average. */
   momentum: number | null;
+  /** Whether `weight` and `bias` are learned. */
   readonly affine: boolean;
+  /** Whether running statistics are kept. */
   readonly trackRunningStats: boolean;
+  /** Per-channel scale [C], initialised to 1 (null without `affine`). */
   weight: Parameter | null;
+  /** Per-channel shift [C], initialised to 0 (null without `affine`). */
   bias: Parameter | null;
 
   constructor(numFeatures: number, options: BatchNormLayerOptions, defaults: { affine: boolean; track: boolean }) {
@@ -126,14 +152,17 @@ export class NormBase extends Module {
     return this.getBuffer('running_mean');
   }
 
+  /** The `running_var` buffer (null without running statistics). */
   get runningVar(): Tensor | null {
     return this.getBuffer('running_var');
   }
 
+  /** The `num_batches_tracked` buffer, an int32 scalar (null without running statistics). */
   get numBatchesTracked(): Tensor | null {
     return this.getBuffer('num_batches_tracked');
   }
 
+  /** Resets the running mean to 0, the running variance to 1 and the batch count to 0. */
   resetRunningStats(): void {
     if (!this.trackRunningStats) return;
     noGrad(() => {
@@ -143,6 +172,7 @@ export class NormBase extends Module {
     });
   }
 
+  /** Resets the running statistics, `weight` to 1 and `bias` to 0. */
   resetParameters(): void {
     this.resetRunningStats();
     if (this.weight) ones_(this.weight);
@@ -218,6 +248,7 @@ export class BatchNorm3d extends NormBase {
 
 /** PyTorch's `_InstanceNorm`: per-sample statistics; affine and running stats off by default. */
 export class InstanceNormNd extends NormBase {
+  /** Spatial dims: 1, 2 or 3. */
   readonly nd: number;
 
   constructor(nd: number, numFeatures: number, options: BatchNormLayerOptions = {}) {

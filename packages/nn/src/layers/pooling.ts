@@ -17,12 +17,19 @@ type IntOrTuple = number | readonly number[];
 
 /** PyTorch's `_MaxPoolNd`; with `returnIndices` the forward returns `[output, indices]`. */
 export class MaxPoolNd extends Module {
+  /** Spatial dims: 1, 2 or 3. */
   readonly nd: number;
+  /** Window size, one number or one per spatial dim. */
   readonly kernelSize: IntOrTuple;
+  /** Window step (default: the kernel size). */
   readonly stride: IntOrTuple;
+  /** Implicit −∞ padding on both sides. */
   readonly padding: IntOrTuple;
+  /** Spacing between window elements. */
   readonly dilation: IntOrTuple;
+  /** Round the output size up instead of down. */
   readonly ceilMode: boolean;
+  /** `forward` returns `[output, indices]`. */
   readonly returnIndices: boolean;
 
   constructor(nd: number, kernelSize: IntOrTuple, options: MaxPoolOptions & { returnIndices?: boolean } = {}) {
@@ -74,12 +81,19 @@ export class MaxPool3d extends MaxPoolNd {
 
 /** PyTorch's `_AvgPoolNd`. */
 export class AvgPoolNd extends Module {
+  /** Spatial dims: 1, 2 or 3. */
   readonly nd: number;
+  /** Window size, one number or one per spatial dim. */
   readonly kernelSize: IntOrTuple;
+  /** Window step (default: the kernel size). */
   readonly stride: IntOrTuple;
+  /** Implicit zero padding on both sides. */
   readonly padding: IntOrTuple;
+  /** Round the output size up instead of down. */
   readonly ceilMode: boolean;
+  /** Count the padding zeros in the divisor. */
   readonly countIncludePad: boolean;
+  /** Divide every window by this instead (null: the window's size). */
   readonly divisorOverride: number | null;
 
   constructor(nd: number, kernelSize: IntOrTuple, options: AvgPoolOptions = {}) {
@@ -141,7 +155,9 @@ function fmtAdaptive(size: AdaptiveSize): string {
 
 /** `nn.AdaptiveAvgPool{1,2,3}d(output_size)`. */
 export class AdaptiveAvgPoolNd extends Module {
+  /** Spatial dims: 1, 2 or 3. */
   readonly nd: number;
+  /** The output's spatial size (null entries keep the input's). */
   readonly outputSize: AdaptiveSize;
 
   constructor(nd: number, outputSize: AdaptiveSize) {
@@ -183,7 +199,9 @@ export class AdaptiveAvgPool3d extends AdaptiveAvgPoolNd {
 
 /** `nn.AdaptiveMaxPool{1,2}d(output_size)`. */
 export class AdaptiveMaxPoolNd extends Module {
+  /** Spatial dims: 1 or 2. */
   readonly nd: number;
+  /** The output's spatial size (null entries keep the input's). */
   readonly outputSize: AdaptiveSize;
 
   constructor(nd: number, outputSize: AdaptiveSize) {

@@ -17,12 +17,19 @@ const CELL_NAME: Record<RecurrentMode, string> = { rnn_tanh: 'RNNCell', rnn_relu
 
 /** PyTorch's `RNNCellBase`. */
 export class RNNCellBase extends Module {
+  /** Features of the input x. */
   readonly inputSize: number;
+  /** Features of the hidden state h. */
   readonly hiddenSize: number;
+  /** Whether the cell has the biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Input-to-hidden weights [gates·H, inputSize], U(−1/√H, 1/√H) (PyTorch's key `weight_ih`). */
   weight_ih: Parameter;
+  /** Hidden-to-hidden weights [gates·H, H], U(−1/√H, 1/√H). */
   weight_hh: Parameter;
+  /** Input-to-hidden bias [gates·H] (null without `bias`). */
   bias_ih: Parameter | null;
+  /** Hidden-to-hidden bias [gates·H] (null without `bias`). */
   bias_hh: Parameter | null;
 
   constructor(
@@ -99,6 +106,7 @@ export class RNNCellBase extends Module {
 
 /** `nn.RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh')`: h' = tanh(W_ih x + b_ih + W_hh h + b_hh). */
 export class RNNCell extends RNNCellBase {
+  /** `'tanh'` or `'relu'`. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: CellOptions & { nonlinearity?: 'tanh' | 'relu' } = {}) {

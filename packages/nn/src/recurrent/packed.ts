@@ -62,6 +62,7 @@ function invert(order: readonly number[]): number[] {
  * `dispose()` frees them. `batchSizes` is a CPU int32 tensor; `batchSizesArray` the same as numbers.
  */
 export class PackedSequence {
+  /** `batchSizes` as numbers. */
   readonly batchSizesArray: readonly number[];
   /** `sortedIndices` on the host (it may live on a device that cannot read synchronously). */
   readonly #order: readonly number[] | null;
@@ -71,7 +72,9 @@ export class PackedSequence {
     readonly data: Tensor,
     /** Active sequences per step (non-increasing), a CPU int32 tensor. */
     readonly batchSizes: Tensor,
+    /** The order that sorted the batch by decreasing length (null when it was sorted already). */
     readonly sortedIndices: Tensor | null = null,
+    /** The inverse of `sortedIndices`: restores the caller's order (null when sorted already). */
     readonly unsortedIndices: Tensor | null = null,
     /** `sortedIndices` as numbers, when the caller has them (packing does). */
     sortedOrder?: readonly number[],
@@ -131,6 +134,7 @@ export class PackedSequence {
     );
   }
 
+  /** Frees the tensors this sequence holds. */
   dispose(): void {
     this.data.dispose();
     this.batchSizes.dispose();
@@ -139,6 +143,7 @@ export class PackedSequence {
   }
 }
 
+/** Options of `packPaddedSequence`. */
 export interface PackPaddedOptions {
   /** Input is [B, T, *] instead of [T, B, *] (default false). */
   batchFirst?: boolean;
@@ -202,6 +207,7 @@ export function packPaddedSequence(input: Tensor, lengths: Lengths, options: Pac
   return new PackedSequence(data, int32(batchSizes, 'cpu'), sortedIndices, unsortedIndices, enforceSorted ? undefined : order);
 }
 
+/** Options of `padPackedSequence`. */
 export interface PadPackedOptions {
   /** Output [B, T, *] instead of [T, B, *] (default false). */
   batchFirst?: boolean;
@@ -258,8 +264,11 @@ export function padPackedSequence(sequence: PackedSequence, options: PadPackedOp
   return [padded, int32(sequence.lengths(), 'cpu')];
 }
 
+/** Options of `padSequence`. */
 export interface PadSequenceOptions {
+  /** Output [B, T, *] instead of [T, B, *] (default false). */
   batchFirst?: boolean;
+  /** Value of the padded positions (default 0). */
   paddingValue?: number;
   /** 'right' (default) or 'left'. */
   paddingSide?: 'right' | 'left';

@@ -40,6 +40,7 @@ import { Parameter } from '../parameter.js';
 import { GATES, recurrentLayerOp, type RecurrentLayerAttrs, type RecurrentMode } from './layer-op.js';
 import { PackedSequence } from './packed.js';
 
+/** Options of `RNN`, `GRU` and `LSTM` (PyTorch's keyword arguments, camelCase). */
 export interface RNNBaseOptions {
   /** Stacked layers (default 1). */
   numLayers?: number;
@@ -51,15 +52,19 @@ export interface RNNBaseOptions {
   dropout?: number;
   /** Two directions per layer (default false). */
   bidirectional?: boolean;
+  /** dtype of the parameters (default float32). */
   dtype?: DType;
+  /** Device of the parameters (default `'cpu'`). */
   device?: DeviceName;
 }
 
+/** Options of `RNN`. */
 export interface RNNOptions extends RNNBaseOptions {
   /** 'tanh' (default) or 'relu'. */
   nonlinearity?: 'tanh' | 'relu';
 }
 
+/** Options of `LSTM`. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h to this size with `weight_hr` (0 = none, default). */
   projSize?: number;
@@ -130,14 +135,23 @@ export function runLayer(
 
 /** Shared implementation of RNN, GRU and LSTM (PyTorch's `RNNBase`). */
 export class RNNBase extends Module {
+  /** Which recurrence: `'rnn_tanh'`, `'rnn_relu'`, `'gru'` or `'lstm'` (PyTorch's `mode`). */
   readonly mode: RecurrentMode;
+  /** Features of the input x. */
   readonly inputSize: number;
+  /** Features of the hidden state h (and of the LSTM's cell state). */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** Whether the layers have biases b_ih and b_hh. */
   readonly bias: boolean;
+  /** Input and output are [B, T, *] instead of [T, B, *]. */
   readonly batchFirst: boolean;
+  /** Dropout probability between layers (training mode only). */
   readonly dropout: number;
+  /** Whether each layer runs in both directions. */
   readonly bidirectional: boolean;
+  /** The LSTM's projection size (0: none). */
   readonly projSize: number;
 
   constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNBaseOptions & { projSize?: number } = {}) {
@@ -210,6 +224,7 @@ export class RNNBase extends Module {
     return this.projSize > 0 ? this.projSize : this.hiddenSize;
   }
 
+  /** 2 when bidirectional, else 1. */
   get numDirections(): number {
     return this.bidirectional ? 2 : 1;
   }
@@ -235,6 +250,7 @@ export class RNNBase extends Module {
     return { output: layerInput, hN: stack(hs, 0), cN: c0 ? stack(cs, 0) : null };
   }
 
+  /** Throws PyTorch's "Expected hidden size …" error when `h` is not `expected`-shaped. */
   protected checkHidden(h: Tensor, expected: readonly number[], msg: string): void {
     if (h.ndim !== expected.length || h.shape.some((s, i) => s !== expected[i])) {
       throw new RuntimeError(msg.replace('{}', fmtTuple(expected)).replace('{}', fmtList(h.shape)));
@@ -246,8 +262,11 @@ export class RNNBase extends Module {
    * shapes the results back. `hx` is h0, or [h0, c0] for the LSTM.
    */
   protected forwardImpl(input: Tensor | PackedSequence, hx: Tensor | readonly [Tensor, Tensor] | null | undefined): {
+    /** The output sequence: [T, B, D·P] (or batch first, or packed like the input). */
     output: Tensor | PackedSequence;
+    /** The final hidden state of every layer and direction, [L·D, B, P]. */
     hN: Tensor;
+    /** The LSTM's final cell state, [L·D, B, H] (null for RNN and GRU). */
     cN: Tensor | null;
   } {
     const name = MODE_NAME[this.mode];
@@ -354,6 +373,7 @@ export class RNNBase extends Module {
  * (or relu). `forward(input, h0?)` → `[output, hN]`.
  */
 export class RNN extends RNNBase {
+  /** `'tanh'` or `'relu'`. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
@@ -363,7 +383,9 @@ export class RNN extends RNNBase {
     this.nonlinearity = nl;
   }
 
+  /** Runs the RNN over a packed batch: `[output (packed), hN]`. */
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  /** Runs the RNN over input [T, B, I] (or [B, T, I], or unbatched [T, I]) from `hx` (zeros by default): `[output, hN]`. */
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     const r = this.forwardImpl(input, hx);
@@ -388,7 +410,9 @@ export class GRU extends RNNBase {
     super('gru', inputSize, hiddenSize, options);
   }
 
+  /** Runs the GRU over a packed batch: `[output (packed), hN]`. */
   override forward(input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor];
+  /** Runs the GRU over input [T, B, I] (or [B, T, I], or unbatched [T, I]) from `hx` (zeros by default): `[output, hN]`. */
   override forward(input: Tensor, hx?: Tensor | null): [Tensor, Tensor];
   override forward(input: Tensor | PackedSequence, hx?: Tensor | null): [Tensor | PackedSequence, Tensor] {
     const r = this.forwardImpl(input, hx);
@@ -407,7 +431,9 @@ export class LSTM extends RNNBase {
     super('lstm', inputSize, hiddenSize, options);
   }
 
+  /** Runs the LSTM over a packed batch: `[output (packed), [hN, cN]]`. */
   override forward(input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]];
+  /** Runs the LSTM over input [T, B, I] (or [B, T, I], or unbatched [T, I]) from `[h0, c0]` (zeros by default): `[output, [hN, cN]]`. */
   override forward(input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]];
   override forward(input: Tensor | PackedSequence, hx?: readonly [Tensor, Tensor] | null): [Tensor | PackedSequence, [Tensor, Tensor]] {
     const r = this.forwardImpl(input, hx);

@@ -38,14 +38,21 @@ import { Parameter } from '../parameter.js';
 import { PackedSequence } from './packed.js';
 import { sruLayerOp, type SruLayerAttrs } from './sru-op.js';
 
+/** Options of `SRU` (those of `nn.GRU` that apply). */
 export interface SRUOptions {
+  /** Stacked layers (default 1). */
   numLayers?: number;
   /** Learn b_f, b_r (default true; otherwise they are zero). */
   bias?: boolean;
+  /** Input and output are [B, T, *] instead of [T, B, *] (default false). */
   batchFirst?: boolean;
+  /** Dropout on the outputs of each layer except the last, in training mode (default 0). */
   dropout?: number;
+  /** Two directions per layer (default false). */
   bidirectional?: boolean;
+  /** dtype of the parameters (default float32). */
   dtype?: DType;
+  /** Device of the parameters (default `'cpu'`). */
   device?: DeviceName;
 }
 
@@ -72,13 +79,21 @@ export function sruLayer(
   return { h: outs[0]!, cN: outs[1]! };
 }
 
+/** The Simple Recurrent Unit (Lei et al. 2018) with `nn.GRU`'s interface: `forward(input, c0?)` → `[output, cN]`. Not in PyTorch. */
 export class SRU extends Module {
+  /** Features of the input x. */
   readonly inputSize: number;
+  /** Features of the state c and the output h. */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** Whether b_f and b_r are learned. */
   readonly bias: boolean;
+  /** Input and output are [B, T, *] instead of [T, B, *]. */
   readonly batchFirst: boolean;
+  /** Dropout probability between layers (training mode only). */
   readonly dropout: number;
+  /** Whether each layer runs in both directions. */
   readonly bidirectional: boolean;
 
   constructor(inputSize: number, hiddenSize: number, options: SRUOptions = {}) {
@@ -111,6 +126,7 @@ export class SRU extends Module {
     this.resetParameters();
   }
 
+  /** Re-draws every parameter from U(−1/√H, 1/√H). */
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
     for (const p of this.parameters({ recurse: false })) uniform_(p, -stdv, stdv);

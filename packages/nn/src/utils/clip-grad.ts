@@ -17,12 +17,14 @@ import {
   vectorNorm,
 } from '@torchlet/tensor';
 
+/** A tensor or an iterable of tensors (`model.parameters()`). */
 export type ParamsLike = Tensor | Iterable<Tensor>;
 
 function toList(params: ParamsLike): Tensor[] {
   return params instanceof Tensor ? [params] : [...params];
 }
 
+/** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {
   /** Order of the norm (default 2; `Infinity` for the max norm). */
   normType?: number;

@@ -20,18 +20,23 @@ import { Optimizer, checkNonNegative, type ParamGroup, type ParamState, type Par
 import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 import { adagradStep_ } from '../updates.js';
 
+/** Options of `Adagrad` (PyTorch's keyword arguments, camelCase). */
 export interface AdagradOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
   /** Learning-rate decay per step. */
   lrDecay: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
   /** Starting value of the squared-gradient sum. */
   initialAccumulatorValue: number;
+  /** Added to the denominator for stability (default 1e-10). */
   eps: number;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** `Adagrad`'s defaults. */
 export const ADAGRAD_DEFAULTS: Readonly<AdagradOptions> = Object.freeze({
   lr: 1e-2,
   lrDecay: 0,
@@ -42,7 +47,12 @@ export const ADAGRAD_DEFAULTS: Readonly<AdagradOptions> = Object.freeze({
 });
 
 /** Sums the rows of a row-sparse gradient that share an index (PyTorch's `coalesce()`). */
-export function coalesceRows(grad: RowSparseGrad): { indices: Tensor; values: Tensor } {
+export function coalesceRows(grad: RowSparseGrad): {
+  /** The distinct row indices, sorted (int32). */
+  indices: Tensor;
+  /** The summed rows, one per index. */
+  values: Tensor;
+} {
   const { values: idx, inverse } = unique(grad.indices, { sorted: true, returnInverse: true }) as { values: Tensor; inverse: Tensor };
   try {
     const values = zeros([idx.numel(), ...grad.values.shape.slice(1)], { dtype: grad.values.dtype, device: grad.values.device });

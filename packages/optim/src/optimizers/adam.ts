@@ -16,19 +16,23 @@ import { zerosLike, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkBetas, checkNonNegative, type ParamGroup, type ParamState, type Params } from '../optimizer.js';
 import { adamStep_ } from '../updates.js';
 
+/** Options of `Adam` and `AdamW` (PyTorch's keyword arguments, camelCase). */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr: number;
   /** Coefficients for the running averages of the gradient and its square (default [0.9, 0.999]). */
   betas: [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
   /** L2 penalty added to the gradient (Adam; default 0) or decoupled decay (AdamW; default 1e-2). */
   weightDecay: number;
   /** The AMSGrad variant (keeps the maximum of the second moment). */
   amsgrad: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** `Adam`'s defaults (AdamW overrides `weightDecay` with 1e-2). */
 export const ADAM_DEFAULTS: Readonly<AdamOptions> = Object.freeze({
   lr: 1e-3,
   betas: [0.9, 0.999] as [number, number],

@@ -17,19 +17,25 @@ import { zerosLike, type Tensor } from '@torchlet/tensor';
 import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../optimizer.js';
 import { rmspropStep_ } from '../updates.js';
 
+/** Options of `RMSprop` (PyTorch's keyword arguments, camelCase). */
 export interface RMSpropOptions {
   /** Learning rate (default 1e-2). */
   lr: number;
   /** Smoothing constant (default 0.99). */
   alpha: number;
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Momentum factor (default 0). */
   momentum: number;
   /** Normalise by an estimate of the gradient's variance. */
   centered: boolean;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** `RMSprop`'s defaults. */
 export const RMSPROP_DEFAULTS: Readonly<RMSpropOptions> = Object.freeze({
   lr: 1e-2,
   alpha: 0.99,

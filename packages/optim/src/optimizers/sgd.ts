@@ -20,17 +20,23 @@ import { Optimizer, checkNonNegative, type ParamGroup, type Params } from '../op
 import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 import { sgdStep_ } from '../updates.js';
 
+/** Options of `SGD` (PyTorch's keyword arguments, camelCase). */
 export interface SGDOptions {
   /** Learning rate (default 1e-3, as in PyTorch 2.x). */
   lr: number;
+  /** Momentum factor (default 0). */
   momentum: number;
+  /** Dampening of the gradient in the momentum buffer (default 0). */
   dampening: number;
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay: number;
+  /** Nesterov momentum (needs momentum > 0 and no dampening; default false). */
   nesterov: boolean;
   /** Maximise the objective instead of minimising it. */
   maximize: boolean;
 }
 
+/** `SGD`'s defaults. */
 export const SGD_DEFAULTS: Readonly<SGDOptions> = Object.freeze({
   lr: 1e-3,
   momentum: 0,

@@ -16,13 +16,19 @@ import { Optimizer, checkBetas, checkNonNegative, type ParamGroup, type ParamSta
 import { addRows_, isRowSparse, type RowSparseGrad } from '../sparse.js';
 import { coalesceRows } from './adagrad.js';
 
+/** Options of `SparseAdam`. */
 export interface SparseAdamOptions {
+  /** Learning rate (default 1e-3). */
   lr: number;
+  /** Coefficients for the running averages of the gradient and its square (default [0.9, 0.999]). */
   betas: [number, number];
+  /** Added to the denominator for stability (default 1e-8). */
   eps: number;
+  /** Maximise the objective instead of minimising it (default false). */
   maximize: boolean;
 }
 
+/** `SparseAdam`'s defaults. */
 export const SPARSE_ADAM_DEFAULTS: Readonly<SparseAdamOptions> = Object.freeze({
   lr: 1e-3,
   betas: [0.9, 0.999] as [number, number],

@@ -2,9 +2,11 @@
 import { ValueError } from '@torchlet/tensor';
 import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
 
+/** Options of `CosineAnnealingLR`. */
 export interface CosineAnnealingLROptions {
   /** Minimum learning rate (default 0). */
   etaMin?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
@@ -14,7 +16,9 @@ export interface CosineAnnealingLROptions {
  * and keeps oscillating past `T_max`.
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** The half-period T_max, in epochs. */
   tMax: number;
+  /** The minimum learning rate. */
   etaMin: number;
 
   constructor(optimizer: AnyOptimizer, tMax: number, options: CosineAnnealingLROptions = {}) {
@@ -48,10 +52,13 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingWarmRestarts`. */
 export interface CosineAnnealingWarmRestartsOptions {
   /** Factor by which the period grows after a restart (integer ≥ 1, default 1). */
   tMult?: number;
+  /** Minimum learning rate (default 0). */
   etaMin?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
@@ -61,10 +68,15 @@ export interface CosineAnnealingWarmRestartsOptions {
  * `T_i`; `step(epoch)` accepts fractional epochs.
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Epochs of the first period, T_0. */
   t0: number;
+  /** Epochs of the current period, T_i. */
   tI: number;
+  /** Factor by which the period grows after a restart. */
   tMult: number;
+  /** The minimum learning rate. */
   etaMin: number;
+  /** Epochs since the last restart, T_cur (fractional with `step(epoch)`). */
   tCur: number;
 
   constructor(optimizer: AnyOptimizer, t0: number, options: CosineAnnealingWarmRestartsOptions = {}) {

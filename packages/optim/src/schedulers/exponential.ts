@@ -3,6 +3,7 @@ import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
 
 /** `torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma)`. */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative decay per epoch. */
   gamma: number;
 
   constructor(optimizer: AnyOptimizer, gamma: number, options: { lastEpoch?: number } = {}) {

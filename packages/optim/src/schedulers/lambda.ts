@@ -17,6 +17,7 @@ function lambdas(optimizer: AnyOptimizer, fn: LrLambda | readonly LrLambda[]): L
 
 /** `torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda)`: `lr = base_lr · lr_lambda(epoch)`. */
 export class LambdaLR extends LRScheduler {
+  /** One function per parameter group. */
   readonly lrLambdas: LrLambda[];
 
   constructor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonly LrLambda[], options: { lastEpoch?: number } = {}) {
@@ -37,6 +38,7 @@ export class LambdaLR extends LRScheduler {
 
 /** `torch.optim.lr_scheduler.MultiplicativeLR(optimizer, lr_lambda)`: `lr ← lr · lr_lambda(epoch)` from epoch 1 on. */
 export class MultiplicativeLR extends LRScheduler {
+  /** One function per parameter group. */
   readonly lrLambdas: LrLambda[];
 
   constructor(optimizer: AnyOptimizer, lrLambda: LrLambda | readonly LrLambda[], options: { lastEpoch?: number } = {}) {

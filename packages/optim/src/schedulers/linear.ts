@@ -2,16 +2,21 @@
 import { ValueError } from '@torchlet/tensor';
 import { LRScheduler, type AnyOptimizer } from './lr-scheduler.js';
 
+/** Options of `ConstantLR`. */
 export interface ConstantLROptions {
   /** Factor applied until `totalIters` (default 1/3). */
   factor?: number;
+  /** Epochs the factor applies for (default 5). */
   totalIters?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
 /** `torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1/3, total_iters=5)`. */
 export class ConstantLR extends LRScheduler {
+  /** The factor applied to the base learning rate until `totalIters`. */
   factor: number;
+  /** Epochs the factor applies for. */
   totalIters: number;
 
   constructor(optimizer: AnyOptimizer, options: ConstantLROptions = {}) {
@@ -38,6 +43,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** Options of `LinearLR`. */
 export interface LinearLROptions {
   /** Factor at epoch 0 (default 1/3; in (0, 1]). */
   startFactor?: number;
@@ -45,13 +51,17 @@ export interface LinearLROptions {
   endFactor?: number;
   /** Epochs to go from start to end (default 5). */
   totalIters?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
 /** `torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1/3, end_factor=1.0, total_iters=5)`: linear warm-up (or decay). */
 export class LinearLR extends LRScheduler {
+  /** Factor at epoch 0. */
   startFactor: number;
+  /** Factor from `totalIters` on. */
   endFactor: number;
+  /** Epochs to go from start to end. */
   totalIters: number;
 
   constructor(optimizer: AnyOptimizer, options: LinearLROptions = {}) {
@@ -85,15 +95,21 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** Options of `PolynomialLR`. */
 export interface PolynomialLROptions {
+  /** Epochs of the decay to zero (default 5). */
   totalIters?: number;
+  /** The polynomial's power (default 1: linear). */
   power?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
 /** `torch.optim.lr_scheduler.PolynomialLR(optimizer, total_iters=5, power=1.0)`. */
 export class PolynomialLR extends LRScheduler {
+  /** Epochs of the decay to zero. */
   totalIters: number;
+  /** The polynomial's power. */
   power: number;
 
   constructor(optimizer: AnyOptimizer, options: PolynomialLROptions = {}) {

@@ -53,14 +53,21 @@ export function bisectRight(sorted: readonly number[], x: number): number {
 
 /** What every scheduler offers (`SequentialLR`/`ChainedScheduler` hold these). */
 export interface Scheduler {
+  /** The optimizer whose parameter groups' `lr` it sets. */
   readonly optimizer: AnyOptimizer;
+  /** Advances one epoch (or step, for per-batch schedulers) and sets the learning rates. */
   step(): void;
+  /** `get_last_lr()`: the learning rate of each group after the last `step`. */
   getLastLr(): number[];
+  /** The scheduler's state under PyTorch's keys (never the optimizer's). */
   stateDict(): SchedulerStateDict;
+  /** Restores a state from `stateDict()`. */
   loadStateDict(stateDict: SchedulerStateDict): void;
 }
 
+/** The base of the epoch-driven schedulers (`torch.optim.lr_scheduler.LRScheduler`). */
 export abstract class LRScheduler implements Scheduler {
+  /** The optimizer whose parameter groups' `lr` it sets. */
   readonly optimizer: AnyOptimizer;
   /** `base_lrs`: each group's `initialLr`. */
   baseLrs: number[];

@@ -2,10 +2,13 @@
 import { ValueError } from '@torchlet/tensor';
 import { LRScheduler, perGroup, type AnyOptimizer } from './lr-scheduler.js';
 
+/** Options of `OneCycleLR`. */
 export interface OneCycleLROptions {
   /** Total number of steps; or give `epochs` and `stepsPerEpoch`. */
   totalSteps?: number;
+  /** Epochs of the cycle (with `stepsPerEpoch`, instead of `totalSteps`). */
   epochs?: number;
+  /** Steps per epoch (with `epochs`). */
   stepsPerEpoch?: number;
   /** Fraction of the cycle spent increasing the learning rate (default 0.3). */
   pctStart?: number;
@@ -13,7 +16,9 @@ export interface OneCycleLROptions {
   annealStrategy?: 'cos' | 'linear';
   /** Cycle momentum (SGD's `momentum`, or Adam's `beta1`) inversely to the learning rate (default true). */
   cycleMomentum?: boolean;
+  /** Lowest momentum, reached at the peak learning rate (default 0.85; one value or one per group). */
   baseMomentum?: number | number[];
+  /** Highest momentum, at the start and end of the cycle (default 0.95; one value or one per group). */
   maxMomentum?: number | number[];
   /** `initial_lr = max_lr / divFactor` (default 25). */
   divFactor?: number;
@@ -21,6 +26,7 @@ export interface OneCycleLROptions {
   finalDivFactor?: number;
   /** A third phase that anneals from `initial_lr` to `min_lr` (fast.ai's schedule has two). */
   threePhase?: boolean;
+  /** The index of the last step when resuming (default -1: start afresh). */
   lastEpoch?: number;
 }
 
@@ -56,10 +62,15 @@ function annealLinear(start: number, end: number, pct: number): number {
  * Step it after every batch.
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the whole cycle. */
   totalSteps: number;
+  /** The cycle's phases: where each ends and which learning rates and momenta it moves between. */
   phases: Phase[];
+  /** How each phase interpolates: cosine or linear. */
   annealStrategy: 'cos' | 'linear';
+  /** Whether momentum cycles inversely to the learning rate. */
   cycleMomentum: boolean;
+  /** Whether the optimizer's momentum is Adam's `beta1` (it has `betas`) rather than SGD's `momentum`. */
   useBeta1: boolean;
 
   constructor(optimizer: AnyOptimizer, maxLr: number | number[], options: OneCycleLROptions = {}) {

@@ -2,6 +2,7 @@
 import { ValueError } from '@torchlet/tensor';
 import { deepCopy, type AnyOptimizer, type SchedulerStateDict } from './lr-scheduler.js';
 
+/** Options of `ReduceLROnPlateau`. */
 export interface ReduceLROnPlateauOptions {
   /** `'min'`: the metric should decrease (a loss); `'max'`: increase (an accuracy). */
   mode?: 'min' | 'max';
@@ -44,19 +45,33 @@ const FIELDS: Record<string, string> = {
  * once per epoch.
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose learning rates are reduced. */
   readonly optimizer: AnyOptimizer;
+  /** New lr = lr · factor. */
   factor: number;
+  /** Lower bound on each group's learning rate. */
   minLrs: number[];
+  /** Epochs without improvement tolerated before reducing. */
   patience: number;
+  /** Epochs to wait after a reduction before counting again. */
   cooldown: number;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
+  /** Whether lower (`'min'`) or higher (`'max'`) metrics are better. */
   mode: 'min' | 'max';
+  /** What counts as an improvement. */
   threshold: number;
+  /** Whether `threshold` is relative to the best (`'rel'`) or absolute (`'abs'`). */
   thresholdMode: 'rel' | 'abs';
+  /** The best metric seen. */
   best = 0;
+  /** Epochs since the last improvement. */
   numBadEpochs = 0;
+  /** The worst possible metric (±∞), the starting `best`. */
   modeWorse = Infinity;
+  /** Reductions smaller than this are skipped. */
   eps: number;
+  /** Epochs stepped so far. */
   lastEpoch = 0;
   protected lastLr: number[];
 
@@ -103,6 +118,7 @@ export class ReduceLROnPlateau {
     return a > best + this.threshold;
   }
 
+  /** Whether a cooldown is running. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -136,10 +152,12 @@ export class ReduceLROnPlateau {
     });
   }
 
+  /** The learning rate of each group after the last `step`. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** The scheduler's state under PyTorch's keys (`best`, `num_bad_epochs`, `cooldown_counter` …). */
   stateDict(): SchedulerStateDict {
     const self = this as unknown as Record<string, unknown>;
     const out: SchedulerStateDict = { verbose: false };
@@ -147,6 +165,7 @@ export class ReduceLROnPlateau {
     return out;
   }
 
+  /** Restores a state from `stateDict()` (or from PyTorch's keys). */
   loadStateDict(stateDict: SchedulerStateDict): void {
     if (typeof stateDict !== 'object' || stateDict === null) throw new ValueError('ReduceLROnPlateau.loadStateDict: expected an object');
     const self = this as unknown as Record<string, unknown>;

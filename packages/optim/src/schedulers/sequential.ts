@@ -26,9 +26,13 @@ function checkSchedulers(kind: string, optimizer: AnyOptimizer, schedulers: read
  * `new SequentialLR(opt, [new LinearLR(opt, { startFactor: 0.1, totalIters: 5 }), new CosineAnnealingLR(opt, 95)], [5])`.
  */
 export class SequentialLR implements Scheduler {
+  /** The optimizer every scheduler acts on. */
   readonly optimizer: AnyOptimizer;
+  /** The schedulers, in the order they take over. */
   readonly schedulers: LRScheduler[];
+  /** The epochs at which the next scheduler takes over. */
   milestones: number[];
+  /** Epochs stepped so far. */
   lastEpoch: number;
   protected lastLr: number[];
 
@@ -50,6 +54,7 @@ export class SequentialLR implements Scheduler {
     this.lastLr = this.schedulers[0]!.getLastLr();
   }
 
+  /** Advances one epoch with the scheduler in charge (restarting it at a milestone). */
   step(): void {
     this.lastEpoch += 1;
     const idx = bisectRight(this.milestones, this.lastEpoch);
@@ -59,10 +64,12 @@ export class SequentialLR implements Scheduler {
     this.lastLr = scheduler.getLastLr();
   }
 
+  /** The learning rate of each group after the last `step`. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** `_milestones`, `last_epoch`, `_last_lr` and every scheduler's state dict under `_schedulers`. */
   stateDict(): SchedulerStateDict {
     return {
       _milestones: [...this.milestones],
@@ -72,6 +79,7 @@ export class SequentialLR implements Scheduler {
     };
   }
 
+  /** Restores a state from `stateDict()`. */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const subs = stateDict['_schedulers'];
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {
@@ -91,7 +99,9 @@ export class SequentialLR implements Scheduler {
  * in turn, so their (chainable) effects multiply.
  */
 export class ChainedScheduler implements Scheduler {
+  /** The optimizer every scheduler acts on. */
   readonly optimizer: AnyOptimizer;
+  /** The schedulers stepped together. */
   readonly schedulers: LRScheduler[];
   protected lastLr: number[];
 
@@ -104,19 +114,23 @@ export class ChainedScheduler implements Scheduler {
     this.lastLr = opt.paramGroups.map((g) => g.lr);
   }
 
+  /** Steps every scheduler once. */
   step(): void {
     for (const s of this.schedulers) s.step();
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
+  /** The learning rate of each group after the last `step`. */
   getLastLr(): number[] {
     return [...this.lastLr];
   }
 
+  /** `_last_lr` and every scheduler's state dict under `_schedulers`. */
   stateDict(): SchedulerStateDict {
     return { _last_lr: [...this.lastLr], _schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
+  /** Restores a state from `stateDict()`. */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const subs = stateDict['_schedulers'];
     if (!Array.isArray(subs) || subs.length !== this.schedulers.length) {

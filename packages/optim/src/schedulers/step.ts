@@ -2,15 +2,19 @@
 import { ValueError } from '@torchlet/tensor';
 import { LRScheduler, bisectRight, type AnyOptimizer } from './lr-scheduler.js';
 
+/** Options of `StepLR` and `MultiStepLR`. */
 export interface StepLROptions {
   /** Multiplicative decay (default 0.1). */
   gamma?: number;
+  /** The index of the last epoch when resuming (default -1: start afresh; the groups then need `initialLr`). */
   lastEpoch?: number;
 }
 
 /** `torch.optim.lr_scheduler.StepLR(optimizer, step_size, gamma=0.1)`: `lr = base_lr · gamma^⌊epoch / step_size⌋`. */
 export class StepLR extends LRScheduler {
+  /** Epochs between decays. */
   stepSize: number;
+  /** Multiplicative decay. */
   gamma: number;
 
   constructor(optimizer: AnyOptimizer, stepSize: number, options: StepLROptions = {}) {
@@ -39,6 +43,7 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   /** Milestone → how many times it was given (PyTorch's `Counter`). */
   milestones: Record<string, number>;
+  /** Multiplicative decay at each milestone. */
   gamma: number;
 
   constructor(optimizer: AnyOptimizer, milestones: readonly number[], options: StepLROptions = {}) {

@@ -3,6 +3,7 @@ import { Tensor } from './tensor.js';
 
 /** An op operand: a tensor, or a JavaScript number/boolean used as a scalar. */
 export type Scalar = number | boolean;
+/** An op operand: a tensor or a scalar (broadcast, typed as PyTorch types a Python scalar). */
 export type Operand = Tensor | Scalar;
 
 const CATEGORY: Readonly<Record<DType, number>> = { bool: 0, int32: 1, float16: 2, float32: 2, float64: 2 };

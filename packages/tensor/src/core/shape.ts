@@ -1,13 +1,16 @@
 import { IndexError, ShapeError, ValueError, fmtShape } from './errors.js';
 
+/** A tensor's sizes, one per dim. */
 export type Shape = readonly number[];
 
+/** The number of elements of `shape` (1 for `[]`). */
 export function numelOf(shape: Shape): number {
   let n = 1;
   for (let i = 0; i < shape.length; i++) n *= shape[i]!;
   return n;
 }
 
+/** Whether two shapes are identical. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

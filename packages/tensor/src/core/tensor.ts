@@ -24,11 +24,15 @@ export interface GradFn {
 
 /** Set by `@torchlet/autograd` when it is imported; the core calls it for `backward()`. */
 export interface AutogradBridge {
+  /** Runs `t.backward(gradient, { retainGraph, createGraph })` for the tensor core. */
   backward(tensor: Tensor, gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void;
   /** Called by `dispose()` on a tensor that has a `gradFn`, so autograd can free graphs nothing can reach. */
   release?(tensor: Tensor): void;
+  /** Makes a non-leaf keep its `.grad` (`t.retainGrad()`). */
   retainGrad?(tensor: Tensor): void;
+  /** Whether `t.retainGrad()` was called on this tensor. */
   retainsGrad?(tensor: Tensor): boolean;
+  /** Installs a gradient hook on the tensor (`t.registerHook(fn)`). */
   registerHook?(tensor: Tensor, hook: GradHook): RemovableHandle;
 }
 
@@ -38,6 +42,7 @@ export type GradHook = (grad: Tensor) => Tensor | void | undefined;
 /** Removes a hook: call it, or call its `remove()` (PyTorch's handle). */
 export interface RemovableHandle {
   (): void;
+  /** Removes the hook. */
   remove(): void;
 }
 
@@ -50,6 +55,7 @@ function needAutograd(what: string): AutogradBridge {
 
 let autogradBridge: AutogradBridge | null = null;
 
+/** Installs (or, with null, removes) autograd's bridge; `@torchlet/autograd` calls it on import. */
 export function setAutogradBridge(bridge: AutogradBridge | null): void {
   autogradBridge = bridge;
 }
@@ -59,9 +65,12 @@ export function setAutogradBridge(bridge: AutogradBridge | null): void {
  * hold one reference on it; `dispose()` releases this tensor's reference.
  */
 export class Tensor {
+  /** The size of each dim (`t.shape` / `t.size()`), frozen. */
   readonly shape: Shape;
+  /** The element type (`t.dtype`; PyTorch's int64 is `'int32'` here). */
   readonly dtype: DType;
   readonly #strides: readonly number[];
+  /** Index of the first element in the storage, in elements (`t.storage_offset()`). */
   readonly offset: number;
   #storage: Storage | null;
 
@@ -86,19 +95,23 @@ export class Tensor {
 
   // ---- metadata ----------------------------------------------------------------------------
 
+  /** The reference-counted storage this tensor views; throws after `dispose()`. */
   get storage(): Storage {
     if (!this.#storage) throw new RuntimeError(`Tensor of shape [${this.shape.join(', ')}] was used after dispose()`);
     return this.#storage;
   }
 
+  /** The device holding the storage (`'cpu'` or `'webgpu'`). */
   get device(): DeviceName {
     return this.storage.backend.name;
   }
 
+  /** The backend (device implementation) holding the storage. */
   get backend(): Backend {
     return this.storage.backend;
   }
 
+  /** The number of dims (`t.ndim`, `t.dim()`). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -108,6 +121,7 @@ export class Tensor {
     return this.shape.length;
   }
 
+  /** The number of elements (`t.numel()`). */
   numel(): number {
     return numelOf(this.shape);
   }
@@ -120,17 +134,21 @@ export class Tensor {
     return this.shape[normalizeDim(dim, this.ndim, 'size')] ?? 1;
   }
 
+  /** `t.stride()`: the step in elements between neighbours along each dim. */
   stride(): number[];
+  /** `t.stride(dim)`: the step along one dim (negative counts from the end). */
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return [...this.#strides];
     return this.#strides[normalizeDim(dim, this.ndim, 'stride')] ?? 1;
   }
 
+  /** The strides, in elements (as `stride()`, without a copy). */
   get strides(): readonly number[] {
     return this.#strides;
   }
 
+  /** `t.is_contiguous()`: whether the elements are laid out row-major without gaps. */
   isContiguous(): boolean {
     return isContiguousView(this.shape, this.#strides);
   }
@@ -156,16 +174,19 @@ export class Tensor {
     return this.storage.version;
   }
 
+  /** Whether `dispose()` has released this tensor's storage. */
   get isDisposed(): boolean {
     return this.#storage === null;
   }
 
   // ---- autograd surface -----------------------------------------------------------------------
 
+  /** Whether autograd records operations on this tensor (`t.requires_grad`); only floating dtypes may require grad. */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
 
+  /** Sets `requires_grad`; only on leaves (use `detach()` otherwise). */
   set requiresGrad(value: boolean) {
     if (value && !isFloating(this.dtype)) {
       throw new RuntimeError(`only Tensors of floating point dtype can require gradients (got ${this.dtype})`);
@@ -194,6 +215,7 @@ export class Tensor {
     return this.gradFn === null;
   }
 
+  /** `t.backward(gradient=None, retain_graph=None, create_graph=False)`: accumulates the gradient of this tensor into the leaves' `.grad` (`gradient` is required unless it has one element; needs autograd). */
   backward(gradient?: Tensor, options?: { retainGraph?: boolean; createGraph?: boolean }): void {
     needAutograd('backward()').backward(this, gradient, options);
   }
@@ -232,6 +254,7 @@ export class Tensor {
     }
   }
 
+  /** `using t = …` support: disposes the tensor at the end of the scope. */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -280,6 +303,7 @@ export class Tensor {
     return this.dataSync()[0]!;
   }
 
+  /** `t.item()` on every device: the value of a one-element tensor. */
   async itemAsync(): Promise<number> {
     this.#checkOneElement('itemAsync');
     return (await this.data())[0]!;

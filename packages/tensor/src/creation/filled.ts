@@ -62,10 +62,12 @@ export function full(shape: Shape | number, value: number | boolean, options: Cr
   return finish(call1(fullDef, [], { shape: sizes(shape, 'full'), value: v, dtype, device: options.device ?? 'cpu' }), options);
 }
 
+/** `torch.zeros(shape)`: a float32 tensor (unless `dtype`) filled with 0. */
 export function zeros(shape: Shape | number, options: CreateOptions = {}): Tensor {
   return full(shape, 0, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
+/** `torch.ones(shape)`: a float32 tensor (unless `dtype`) filled with 1. */
 export function ones(shape: Shape | number, options: CreateOptions = {}): Tensor {
   return full(shape, 1, { ...options, dtype: options.dtype ?? 'float32' });
 }
@@ -79,9 +81,13 @@ function likeOptions(x: Tensor, options: CreateOptions): CreateOptions {
   return { dtype: options.dtype ?? x.dtype, device: options.device ?? x.device, requiresGrad: options.requiresGrad ?? false };
 }
 
+/** `torch.zeros_like(x)`: zeros with `x`'s shape, dtype and device (unless overridden). */
 export const zerosLike = (x: Tensor, options: CreateOptions = {}): Tensor => full(x.shape, 0, likeOptions(x, options));
+/** `torch.ones_like(x)`: ones with `x`'s shape, dtype and device (unless overridden). */
 export const onesLike = (x: Tensor, options: CreateOptions = {}): Tensor => full(x.shape, 1, likeOptions(x, options));
+/** `torch.full_like(x, value)`: `value` everywhere, with `x`'s shape, dtype and device (unless overridden). */
 export const fullLike = (x: Tensor, value: number | boolean, options: CreateOptions = {}): Tensor => full(x.shape, value, likeOptions(x, options));
+/** `torch.empty_like(x)`: uninitialised, with `x`'s shape, dtype and device (unless overridden). */
 export const emptyLike = (x: Tensor, options: CreateOptions = {}): Tensor => empty(x.shape, likeOptions(x, options));
 
 /**

@@ -10,15 +10,22 @@ import { Storage, contiguousStrides } from '@torchlet/backend';
 import { inferShape, numelOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
+/** A value or arbitrarily nested arrays of values (`[[1, 2], [3, 4]]`). */
 export type NestedArray<T> = T | readonly NestedArray<T>[];
+/** What `torch.tensor` accepts: numbers or booleans (nested), a typed array, or a flat list. */
 export type TensorData = NestedArray<number> | NestedArray<boolean> | HostArray | readonly number[];
 
+/** Options of the creation functions (`torch.zeros(shape, dtype=…, device=…, requires_grad=…)`). */
 export interface CreateOptions {
+  /** Element type (default float32; `tensor()` infers it from the data). */
   dtype?: DType;
+  /** Device (default `'cpu'`). */
   device?: DeviceName;
+  /** Make a leaf that requires grad (floating dtypes only). */
   requiresGrad?: boolean;
 }
 
+/** Options of `tensor`. */
 export interface TensorOptions extends CreateOptions {
   /** Reshape flat data (a typed array or flat list) to this shape; one -1 may be inferred. */
   shape?: readonly number[];

@@ -3,8 +3,11 @@ import type { OpDef, OpOutput } from './registry.js';
 
 /** One op call as interceptors see it. */
 export interface OpCall {
+  /** The registered op being called. */
   readonly op: OpDef;
+  /** Its tensor inputs. */
   readonly inputs: readonly Tensor[];
+  /** Its non-tensor attributes (dims, options …), as the op defines them. */
   readonly attrs: any;
 }
 
@@ -14,9 +17,11 @@ export interface OpCall {
  * at its end, the op itself.
  */
 export interface Interceptor {
+  /** Unique name; installing another interceptor with this name replaces it. */
   readonly name: string;
   /** Lower runs first (outermost). Autograd 100, anomaly 200, profiler 300. */
   readonly order: number;
+  /** Wraps one op call: run `next()` to continue the chain (and the op), and return its result, possibly after recording or checking it. */
   intercept(call: OpCall, next: () => OpOutput): OpOutput;
 }
 
@@ -39,6 +44,7 @@ export function addInterceptor(interceptor: Interceptor): () => void {
   };
 }
 
+/** The installed interceptors, outermost first. */
 export function interceptors(): readonly Interceptor[] {
   return state.chain;
 }

@@ -9,10 +9,14 @@ import type { Tensor } from '../core/tensor.js';
  */
 export type OpKind = 'primitive' | 'view' | 'composite';
 
+/** What an op's `forward` returns: one tensor, or several (`split`, `sort` …). */
 export type OpOutput = Tensor | readonly Tensor[];
 
+/** A registered op: what the interceptors see and autograd looks up by `name`. */
 export interface OpDef<A = any> {
+  /** Unique name; autograd's derivative table uses the same key. */
   readonly name: string;
+  /** How the op is built (see `OpKind`). */
   readonly kind: OpKind;
   /**
    * false marks an op as non-differentiable (integer results, comparisons, indices):
@@ -24,6 +28,7 @@ export interface OpDef<A = any> {
   readonly ownDerivative?: boolean;
   /** Mutates its first input (trailing-underscore ops). */
   readonly inplace?: boolean;
+  /** Computes the outputs from the tensor inputs and the attributes. */
   readonly forward: (inputs: readonly Tensor[], attrs: A) => OpOutput;
 }
 
@@ -44,6 +49,7 @@ export function registerOp<A>(def: OpDef<A>): OpDef<A> {
   return def;
 }
 
+/** The registered op called `name`; throws for an unknown name. */
 export function getOp(name: string): OpDef {
   const op = state.ops.get(name);
   if (!op) throw new Error(`Unknown op '${name}'`);

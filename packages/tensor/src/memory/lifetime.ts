@@ -37,16 +37,19 @@ export function untrackTensor(t: Tensor): void {
   if (scope) scope.delete(t);
 }
 
+/** What `memoryStats()` reports: exact counts on every device. */
 export interface MemoryStats {
   /** Tensors created and not yet disposed (or reclaimed). */
   readonly liveTensors: number;
   /** Storages (device allocations) alive on every backend. */
   readonly liveStorages: number;
+  /** Bytes held by those storages. */
   readonly liveBytes: number;
   /** Tensors whose storage reference the garbage-collection backstop released: leaks. */
   readonly reclaimedByGC: number;
 }
 
+/** The live tensors, storages and bytes, and the backstop's reclaim count; a loop that leaves them unchanged does not leak. */
 export function memoryStats(): MemoryStats {
   const s = storageStats();
   return { liveTensors: state.liveTensors, liveStorages: s.liveStorages, liveBytes: s.liveBytes, reclaimedByGC: state.reclaimedByGC };

@@ -52,6 +52,7 @@ const toDeviceDef = registerOp<{ device: DeviceName }>({
   },
 });
 
+/** `x.to(dtype)`: the elements converted (float → int truncates toward zero, anything → bool is `!= 0`); an alias when the dtype is already `dtype`. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype === 'float16' && !x.backend.dtypes.has('float16')) {
     throw new DTypeError(`to(float16): device '${x.device}' does not support float16`);
@@ -85,8 +86,11 @@ export function detach(x: Tensor): Tensor {
   return viewOf(x, x.shape, x.strides, x.offset);
 }
 
+/** The options form of `to` (`x.to({ dtype, device })`). */
 export interface ToOptions {
+  /** Convert to this dtype. */
   dtype?: DType;
+  /** Move (copy) to this device. */
   device?: DeviceName;
 }
 
@@ -118,18 +122,29 @@ export async function toAsync(x: Tensor, target: DType | DeviceName | ToOptions)
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.to(dtype | device | { dtype, device })`: converted and/or copied; the same storage when nothing changes. Copying off a device without synchronous reads (WebGPU) needs `toAsync`. */
     to(target: DType | DeviceName | ToOptions): Tensor;
+    /** `to` that works from every device (reads asynchronously). */
     toAsync(target: DType | DeviceName | ToOptions): Promise<Tensor>;
+    /** `x.float()`: `x.to('float32')`. */
     float(): Tensor;
+    /** `x.double()`: `x.to('float64')`. */
     double(): Tensor;
+    /** `x.int()`: `x.to('int32')`. */
     int(): Tensor;
     /** PyTorch's int64 is int32 here: `long()` is an alias of `int()`. */
     long(): Tensor;
+    /** `x.bool()`: `x.to('bool')`. */
     bool(): Tensor;
+    /** `x.half()`: `x.to('float16')`, where the device holds float16. */
     half(): Tensor;
+    /** `x.cpu()`: `x.to('cpu')`. */
     cpu(): Tensor;
+    /** `x.clone()`: a copy with its own storage (differentiable). */
     clone(): Tensor;
+    /** `x.contiguous()`: row-major elements; an alias when already contiguous. */
     contiguous(): Tensor;
+    /** `x.detach()`: the same storage, cut from the autograd graph. */
     detach(): Tensor;
   }
 }

@@ -366,6 +366,7 @@ function nonzeroResult(x: Tensor, host: ArrayLike<number>, asTuple: boolean): Te
   return out;
 }
 
+/** Options of `nonzero`. */
 export interface NonzeroOptions {
   /** Return one 1-D index tensor per dim (`torch.nonzero(x, as_tuple=True)`). */
   asTuple?: boolean;
@@ -382,7 +383,9 @@ export function nonzero(x: Tensor, options: NonzeroOptions = {}): Tensor | Tenso
   return nonzeroResult(x, readSync(x, 'nonzero', 'nonzeroAsync'), options.asTuple ?? false);
 }
 
+/** `nonzero` on every device: reads the values asynchronously; int32 [n, ndim] coordinates. */
 export async function nonzeroAsync(x: Tensor, options?: NonzeroOptions & { asTuple?: false }): Promise<Tensor>;
+/** `nonzeroAsync(x, { asTuple: true })`: one 1-D index tensor per dim. */
 export async function nonzeroAsync(x: Tensor, options: NonzeroOptions & { asTuple: true }): Promise<Tensor[]>;
 export async function nonzeroAsync(x: Tensor, options: NonzeroOptions = {}): Promise<Tensor | Tensor[]> {
   return nonzeroResult(x, await x.data(), options.asTuple ?? false);
@@ -429,8 +432,11 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
 
 /** A Python slice `start:stop:step`; missing parts take their defaults. */
 export interface SliceSpec {
+  /** First index (default 0; negative counts from the end). */
   start?: number | null;
+  /** One past the last index (default: the dim's size; negative counts from the end). */
   stop?: number | null;
+  /** Step (default 1; must be positive, as in PyTorch). */
   step?: number | null;
 }
 
@@ -770,15 +776,25 @@ function isDataArray(items: readonly unknown[]): boolean {
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.gather(dim, index)`: `out[i][j] = x[i][index[i][j]]` for dim 1 (int32 `index`, shaped as the output). */
     gather(dim: number, index: Tensor): Tensor;
+    /** `x.scatter(dim, index, src)`: a copy of `x` with `src` (or a scalar) written at `index` along `dim`. */
     scatter(dim: number, index: Tensor, src: Tensor | Scalar): Tensor;
+    /** `x.scatter_add(dim, index, src)`: a copy of `x` with `src` added at `index` along `dim`. */
     scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor;
+    /** `x.index_select(dim, index)`: the slices at the 1-D int32 `index` along `dim` (a copy). */
     indexSelect(dim: number, index: Tensor): Tensor;
+    /** `x.index_add(dim, index, source, alpha=1)`: a copy of `x` with alpha · `source` added at `index` along `dim`. */
     indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor;
+    /** `x.masked_fill(mask, value)`: a copy with `value` where the bool `mask` (broadcast) is true. */
     maskedFill(mask: Tensor, value: Tensor | Scalar): Tensor;
+    /** `x.masked_select(mask)`: the 1-D elements where the bool `mask` (broadcast) is true (CPU; elsewhere `maskedSelectAsync`). */
     maskedSelect(mask: Tensor): Tensor;
+    /** `x.nonzero()`: int32 [n, ndim] coordinates of the non-zero elements (CPU; elsewhere `nonzeroAsync`). */
     nonzero(options?: NonzeroOptions & { asTuple?: false }): Tensor;
+    /** `x.nonzero(as_tuple=True)`: one 1-D index tensor per dim. */
     nonzero(options: NonzeroOptions & { asTuple: true }): Tensor[];
+    /** `x.argwhere()`: `x.nonzero()`. */
     argwhere(): Tensor;
     /** `x[items]`: see `index()`. */
     index(...items: IndexItem[]): Tensor;

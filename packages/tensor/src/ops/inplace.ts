@@ -71,13 +71,18 @@ function binaryInplace(op: BinaryInplace, self: Tensor, other: Operand, extra: O
 export const add_ = (self: Tensor, other: Operand, options: { alpha?: number } = {}): Tensor => binaryInplace('add', self, other, options);
 /** `self.sub_(other, alpha=1)`: self -= alpha · other. */
 export const sub_ = (self: Tensor, other: Operand, options: { alpha?: number } = {}): Tensor => binaryInplace('sub', self, other, options);
+/** `self.mul_(other)`: self *= other, in place; returns self. */
 export const mul_ = (self: Tensor, other: Operand): Tensor => binaryInplace('mul', self, other);
 /** `self.div_(other, rounding_mode=None)`; true division into an integer tensor is refused, as in PyTorch. */
 export const div_ = (self: Tensor, other: Operand, options: { roundingMode?: 'trunc' | 'floor' } = {}): Tensor =>
   binaryInplace('div', self, other, options);
+/** `self.pow_(exponent)`: self = self ** exponent, in place; returns self. */
 export const pow_ = (self: Tensor, exponent: Operand): Tensor => binaryInplace('pow', self, exponent);
+/** `self.remainder_(other)`: the remainder with the divisor's sign, in place; returns self. */
 export const remainder_ = (self: Tensor, other: Operand): Tensor => binaryInplace('remainder', self, other);
+/** `self.atan2_(other)`: atan2(self, other), in place; returns self (float tensors only). */
 export const atan2_ = (self: Tensor, other: Operand): Tensor => binaryInplace('atan2', self, other);
+/** `self.floor_divide_(other)`: ⌊self / other⌋, in place; returns self. */
 export const floorDivide_ = (self: Tensor, other: Operand): Tensor => binaryInplace('floorDivide', self, other);
 
 // ---- unary -------------------------------------------------------------------------------------------------------
@@ -158,7 +163,9 @@ export function clamp_(self: Tensor, min?: Operand | null, max?: Operand | null)
   return call1(clampDef, inputs, attrs);
 }
 
+/** `self.clamp_min_(min)`: `clamp_(self, min, null)`. */
 export const clampMin_ = (self: Tensor, min: Operand): Tensor => clamp_(self, min, null);
+/** `self.clamp_max_(max)`: `clamp_(self, null, max)`. */
 export const clampMax_ = (self: Tensor, max: Operand): Tensor => clamp_(self, null, max);
 
 // ---- indexing in place --------------------------------------------------------------------------------------------
@@ -199,54 +206,103 @@ export function indexAdd_(self: Tensor, dim: number, index: Tensor, source: Tens
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `self.copy_(src)`: writes `src` (broadcast, cast to self's dtype) into self; returns self. */
     copy_(src: Tensor | Scalar): this;
+    /** `self.add_(other, alpha=1)`: self += alpha · other. */
     add_(other: Operand, options?: { alpha?: number }): this;
+    /** `self.sub_(other, alpha=1)`: self −= alpha · other. */
     sub_(other: Operand, options?: { alpha?: number }): this;
+    /** `self.mul_(other)`: self *= other. */
     mul_(other: Operand): this;
+    /** `self.div_(other, rounding_mode=None)`: self /= other; true division into an integer tensor is refused. */
     div_(other: Operand, options?: { roundingMode?: 'trunc' | 'floor' }): this;
+    /** `self.pow_(exponent)`: self = self ** exponent. */
     pow_(exponent: Operand): this;
+    /** `self.remainder_(other)`: the remainder with the divisor's sign, in place. */
     remainder_(other: Operand): this;
+    /** `self.atan2_(other)`: atan2(self, other), in place. */
     atan2_(other: Operand): this;
+    /** `self.floor_divide_(other)`: ⌊self / other⌋, in place. */
     floorDivide_(other: Operand): this;
+    /** `self.fill_(value)`: sets every element to `value` (a number or a one-element tensor). */
     fill_(value: Scalar | Tensor): this;
+    /** `self.zero_()`: sets every element to 0. */
     zero_(): this;
+    /** `self.clamp_(min, max)`: clamps into [min, max] in place; either bound may be null, not both. */
     clamp_(min?: Operand | null, max?: Operand | null): this;
+    /** `self.clamp_min_(min)`: self = max(self, min). */
     clampMin_(min: Operand): this;
+    /** `self.clamp_max_(max)`: self = min(self, max). */
     clampMax_(max: Operand): this;
+    /** `self.masked_fill_(mask, value)`: sets the elements where the bool `mask` (broadcast) is true. */
     maskedFill_(mask: Tensor, value: Tensor | Scalar): this;
+    /** `self.scatter_(dim, index, src)`: writes `src` (or a scalar) at `index` along `dim`. */
     scatter_(dim: number, index: Tensor, src: Tensor | Scalar): this;
+    /** `self.scatter_add_(dim, index, src)`: adds `src` at `index` along `dim`. */
     scatterAdd_(dim: number, index: Tensor, src: Tensor): this;
+    /** `self.index_add_(dim, index, source, alpha=1)`: adds alpha · `source` rows at `index` along `dim`. */
     indexAdd_(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): this;
+    /** `self.neg_()`: `neg` in place; returns self. */
     neg_(): this;
+    /** `self.abs_()`: `abs` in place; returns self. */
     abs_(): this;
+    /** `self.sign_()`: `sign` in place; returns self. */
     sign_(): this;
+    /** `self.reciprocal_()`: `reciprocal` in place; returns self. */
     reciprocal_(): this;
+    /** `self.square_()`: `square` in place; returns self. */
     square_(): this;
+    /** `self.exp_()`: `exp` in place; returns self. */
     exp_(): this;
+    /** `self.expm1_()`: `expm1` in place; returns self. */
     expm1_(): this;
+    /** `self.log_()`: `log` in place; returns self. */
     log_(): this;
+    /** `self.log1p_()`: `log1p` in place; returns self. */
     log1p_(): this;
+    /** `self.log2_()`: `log2` in place; returns self. */
     log2_(): this;
+    /** `self.sqrt_()`: `sqrt` in place; returns self. */
     sqrt_(): this;
+    /** `self.rsqrt_()`: `rsqrt` in place; returns self. */
     rsqrt_(): this;
+    /** `self.sin_()`: `sin` in place; returns self. */
     sin_(): this;
+    /** `self.cos_()`: `cos` in place; returns self. */
     cos_(): this;
+    /** `self.tan_()`: `tan` in place; returns self. */
     tan_(): this;
+    /** `self.asin_()`: `asin` in place; returns self. */
     asin_(): this;
+    /** `self.acos_()`: `acos` in place; returns self. */
     acos_(): this;
+    /** `self.atan_()`: `atan` in place; returns self. */
     atan_(): this;
+    /** `self.sinh_()`: `sinh` in place; returns self. */
     sinh_(): this;
+    /** `self.cosh_()`: `cosh` in place; returns self. */
     cosh_(): this;
+    /** `self.tanh_()`: `tanh` in place; returns self. */
     tanh_(): this;
+    /** `self.asinh_()`: `asinh` in place; returns self. */
     asinh_(): this;
+    /** `self.acosh_()`: `acosh` in place; returns self. */
     acosh_(): this;
+    /** `self.atanh_()`: `atanh` in place; returns self. */
     atanh_(): this;
+    /** `self.sigmoid_()`: `sigmoid` in place; returns self. */
     sigmoid_(): this;
+    /** `self.relu_()`: `relu` in place; returns self. */
     relu_(): this;
+    /** `self.erf_()`: `erf` in place; returns self. */
     erf_(): this;
+    /** `self.floor_()`: `floor` in place; returns self. */
     floor_(): this;
+    /** `self.ceil_()`: `ceil` in place; returns self. */
     ceil_(): this;
+    /** `self.round_()`: `round` in place; returns self. */
     round_(): this;
+    /** `self.trunc_()`: `trunc` in place; returns self. */
     trunc_(): this;
   }
 }

@@ -186,6 +186,7 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   }
 }
 
+/** Scales of `addmm`, `addmv` and `baddbmm`: beta · input + alpha · product. */
 export interface AddmmOptions {
   /** Multiplier of `input` (default 1); 0 ignores its values (NaN included), as in PyTorch. */
   beta?: number;
@@ -551,14 +552,23 @@ export const linalg = {
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.matmul(other)`: the matrix product with PyTorch's rules for 1-D and batched (broadcast) operands. */
     matmul(other: Tensor): Tensor;
+    /** `x.mm(mat2)`: the product of two 2-D matrices. */
     mm(other: Tensor): Tensor;
+    /** `x.bmm(batch2)`: batched products of [b, n, m] and [b, m, p]. */
     bmm(other: Tensor): Tensor;
+    /** `x.mv(vec)`: matrix [n, m] times vector [m]. */
     mv(vec: Tensor): Tensor;
+    /** `x.dot(other)`: the inner product of two 1-D tensors. */
     dot(other: Tensor): Tensor;
+    /** `x.outer(other)`: the outer product of two 1-D tensors, [n, m]. */
     outer(other: Tensor): Tensor;
+    /** `x.addmm(mat1, mat2, beta=1, alpha=1)`: beta · x + alpha · (mat1 @ mat2). */
     addmm(mat1: Tensor, mat2: Tensor, options?: AddmmOptions): Tensor;
+    /** `x.baddbmm(batch1, batch2, beta=1, alpha=1)`: beta · x + alpha · bmm(batch1, batch2). */
     baddbmm(batch1: Tensor, batch2: Tensor, options?: AddmmOptions): Tensor;
+    /** `x.addmv(mat, vec, beta=1, alpha=1)`: beta · x + alpha · (mat @ vec). */
     addmv(mat: Tensor, vec: Tensor, options?: AddmmOptions): Tensor;
   }
 }

@@ -44,10 +44,14 @@ const clampDef = registerOp<ClampAttrs>({
   },
 });
 
+/** A bound of `clamp`: a number, a tensor (broadcast), or null / undefined for none. */
 export type ClampBound = number | Tensor | null | undefined;
 
+/** The options form of `clamp` (`x.clamp({ min, max })`). */
 export interface ClampOptions {
+  /** Lower bound. */
   min?: ClampBound;
+  /** Upper bound. */
   max?: ClampBound;
 }
 
@@ -87,6 +91,7 @@ export function clamp(x: Tensor, minOrOptions?: ClampBound | ClampOptions, maxAr
   }
 }
 
+/** `torch.clip`: alias of `clamp`. */
 export const clip = clamp;
 
 /** `torch.clamp_min(x, min)`. */
@@ -101,6 +106,7 @@ export function clampMax(x: Tensor, max: number | Tensor): Tensor {
 
 // ---- isclose / allclose / equal ---------------------------------------------------------------------------
 
+/** Tolerances of `isclose` / `allclose`: |a − b| ≤ atol + rtol · |b|. */
 export interface IscloseOptions {
   /** Relative tolerance (default 1e-5). */
   rtol?: number;
@@ -267,15 +273,25 @@ export function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.clamp(min=None, max=None)`: every element clamped into [min, max]; at least one bound is needed. */
     clamp(minOrOptions?: ClampBound | ClampOptions, max?: ClampBound): Tensor;
+    /** `x.clip(min, max)`: alias of `clamp`. */
     clip(minOrOptions?: ClampBound | ClampOptions, max?: ClampBound): Tensor;
+    /** `x.clamp_min(min)`: max(x, min). */
     clampMin(min: number | Tensor): Tensor;
+    /** `x.clamp_max(max)`: min(x, max). */
     clampMax(max: number | Tensor): Tensor;
+    /** `x.isclose(other, rtol=1e-5, atol=1e-8, equal_nan=False)`: bool, elementwise |x − other| ≤ atol + rtol · |other|. */
     isclose(other: Tensor, options?: IscloseOptions): Tensor;
+    /** `x.allclose(other, rtol, atol, equal_nan)`: whether every element is close (CPU; elsewhere `allcloseAsync`). */
     allclose(other: Tensor, options?: IscloseOptions): boolean;
+    /** `x.equal(other)`: same shape and same values (CPU; elsewhere `equalAsync`). */
     equal(other: Tensor): boolean;
+    /** `x.lerp(end, weight)`: x + weight · (end − x). */
     lerp(end: Tensor, weight: number | Tensor): Tensor;
+    /** `x.addcmul(tensor1, tensor2, value=1)`: x + value · tensor1 · tensor2. */
     addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: Scalar }): Tensor;
+    /** `x.addcdiv(tensor1, tensor2, value=1)`: x + value · tensor1 / tensor2. */
     addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: Scalar }): Tensor;
   }
 }

@@ -22,12 +22,15 @@ import { abs, div, exp, log, maximum, minimum, ne, pow, sqrt, square, sub, where
 /** One dim or a list of dims, as PyTorch's `dim=` takes. */
 export type Dims = number | readonly number[];
 
+/** Options of the reductions (`torch.amax(x, dim, keepdim)` …). */
 export interface ReduceOptions {
   /** Dims to reduce; all when omitted (an empty list also means all, as in PyTorch). */
   dim?: Dims;
+  /** Keep the reduced dims with size 1 (default false). */
   keepdim?: boolean;
 }
 
+/** Options of `sum`, `prod` and `mean`. */
 export interface SumOptions extends ReduceOptions {
   /** Cast the input to this dtype before reducing (`torch.sum(x, dtype=…)`). */
   dtype?: DType;
@@ -187,6 +190,7 @@ export function mean(x: Tensor, dimOrOptions?: Dims | SumOptions, options?: Omit
   return call1(meanDef, [x], { dims, keepdim: o.keepdim ?? false, dtype });
 }
 
+/** Options of `var` and `std`. */
 export interface VarOptions extends ReduceOptions {
   /** Bessel's correction: the divisor is `N - correction` (default 1). */
   correction?: number;
@@ -294,7 +298,9 @@ export function amin(x: Tensor, dimOrOptions?: Dims | ReduceOptions, options?: O
 
 /** `torch.max(x, dim)` / `torch.min(x, dim)`: values and the index of the first extreme. */
 export interface ValuesIndices {
+  /** The extreme values. */
   values: Tensor;
+  /** Their indices along the dim (int32). */
   indices: Tensor;
 }
 
@@ -412,9 +418,11 @@ function argDef(name: 'argmax' | 'argmin') {
 const argmaxDef = argDef('argmax');
 const argminDef = argDef('argmin');
 
+/** Options of `argmax` / `argmin`. */
 export interface ArgOptions {
   /** Omitted: index into the flattened input. */
   dim?: number;
+  /** Keep the reduced dim with size 1 (default false). */
   keepdim?: boolean;
 }
 
@@ -666,8 +674,10 @@ export function countNonzero(x: Tensor, dimOrOptions?: Dims | { dim?: Dims }): T
   return call1(countNonzeroDef, [x], { dims: reduceDims(o.dim, x.ndim, 'count_nonzero') });
 }
 
+/** The order of a vector norm: a real number (±Infinity included) or `'fro'` (the 2-norm over the dims). */
 export type NormOrd = number | 'fro';
 
+/** Options of `norm` (`torch.norm(x, p, dim, keepdim, dtype)`). */
 export interface NormOptions extends ReduceOptions {
   /** The order: 2 (default), 1, Infinity, -Infinity, 0, any real p, or 'fro' (= 2 over the dims). */
   p?: NormOrd;
@@ -763,9 +773,11 @@ export function norm(x: Tensor, pOrOptions?: NormOrd | NormOptions, options: Omi
   }
 }
 
+/** Options of `linalg.vectorNorm`. */
 export interface VectorNormOptions extends ReduceOptions {
   /** `ord` in PyTorch: 2 (default), 1, ±Infinity, 0, or any real. */
   ord?: number;
+  /** Compute in (and return) this floating dtype. */
   dtype?: DType;
 }
 
@@ -779,31 +791,57 @@ export function vectorNorm(x: Tensor, ordOrOptions?: number | VectorNormOptions,
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.sum(dim=None, keepdim=False, dtype=None)`: the sum over `dim` (all dims by default); integer sums check for int32 overflow. */
     sum(dimOrOptions?: Dims | SumOptions, options?: Omit<SumOptions, 'dim'>): Tensor;
+    /** `x.prod(dim=None, keepdim=False, dtype=None)`: the product over `dim`. */
     prod(dimOrOptions?: Dims | SumOptions, options?: Omit<SumOptions, 'dim'>): Tensor;
+    /** `x.mean(dim=None, keepdim=False, dtype=None)`: the mean over `dim`, in float. */
     mean(dimOrOptions?: Dims | SumOptions, options?: Omit<SumOptions, 'dim'>): Tensor;
+    /** `x.var(dim=None, correction=1, keepdim=False)`: the variance over `dim`, divisor N − correction. */
     var(dimOrOptions?: Dims | VarOptions, options?: Omit<VarOptions, 'dim'>): Tensor;
+    /** `x.std(dim=None, correction=1, keepdim=False)`: the standard deviation, √var. */
     std(dimOrOptions?: Dims | VarOptions, options?: Omit<VarOptions, 'dim'>): Tensor;
+    /** `x.amax(dim=None, keepdim=False)`: the maximum over `dim`, without indices. */
     amax(dimOrOptions?: Dims | ReduceOptions, options?: Omit<ReduceOptions, 'dim'>): Tensor;
+    /** `x.amin(dim=None, keepdim=False)`: the minimum over `dim`, without indices. */
     amin(dimOrOptions?: Dims | ReduceOptions, options?: Omit<ReduceOptions, 'dim'>): Tensor;
+    /** `x.max()`: the largest element (NaN if any is NaN), as a 0-d tensor. */
     max(): Tensor;
+    /** `x.max(other)`: the elementwise maximum (`torch.maximum`). */
     max(other: Tensor): Tensor;
+    /** `x.max(dim, keepdim=False)`: `{ values, indices }` of the maximum along `dim` (the first on ties). */
     max(dim: number, options?: { keepdim?: boolean }): ValuesIndices;
+    /** `x.max({ dim, keepdim })`: the options form of `x.max(dim)`. */
     max(options: { dim: number; keepdim?: boolean }): ValuesIndices;
+    /** `x.min()`: the smallest element (NaN if any is NaN), as a 0-d tensor. */
     min(): Tensor;
+    /** `x.min(other)`: the elementwise minimum (`torch.minimum`). */
     min(other: Tensor): Tensor;
+    /** `x.min(dim, keepdim=False)`: `{ values, indices }` of the minimum along `dim` (the first on ties). */
     min(dim: number, options?: { keepdim?: boolean }): ValuesIndices;
+    /** `x.min({ dim, keepdim })`: the options form of `x.min(dim)`. */
     min(options: { dim: number; keepdim?: boolean }): ValuesIndices;
+    /** `x.argmax(dim=None, keepdim=False)`: the int32 index of the first maximum (of the flattened tensor without `dim`). */
     argmax(dimOrOptions?: number | ArgOptions, options?: Omit<ArgOptions, 'dim'>): Tensor;
+    /** `x.argmin(dim=None, keepdim=False)`: the int32 index of the first minimum (of the flattened tensor without `dim`). */
     argmin(dimOrOptions?: number | ArgOptions, options?: Omit<ArgOptions, 'dim'>): Tensor;
+    /** `x.logsumexp(dim, keepdim=False)`: log Σ exp(x) over `dim`, computed stably. */
     logsumexp(dimOrOptions?: Dims | ReduceOptions, options?: Omit<ReduceOptions, 'dim'>): Tensor;
+    /** `x.cumsum(dim, dtype=None)`: the running sum along `dim`. */
     cumsum(dim: number, options?: { dtype?: DType }): Tensor;
+    /** `x.cumprod(dim, dtype=None)`: the running product along `dim`. */
     cumprod(dim: number, options?: { dtype?: DType }): Tensor;
+    /** `x.cummax(dim)`: `{ values, indices }` of the running maximum along `dim`. */
     cummax(dim: number): ValuesIndices;
+    /** `x.cummin(dim)`: `{ values, indices }` of the running minimum along `dim`. */
     cummin(dim: number): ValuesIndices;
+    /** `x.all(dim=None, keepdim=False)`: bool, whether every element is non-zero. */
     all(dimOrOptions?: Dims | ReduceOptions, options?: Omit<ReduceOptions, 'dim'>): Tensor;
+    /** `x.any(dim=None, keepdim=False)`: bool, whether some element is non-zero. */
     any(dimOrOptions?: Dims | ReduceOptions, options?: Omit<ReduceOptions, 'dim'>): Tensor;
+    /** `x.count_nonzero(dim=None)`: the number of non-zero elements (int32). */
     countNonzero(dimOrOptions?: Dims | { dim?: Dims }): Tensor;
+    /** `x.norm(p='fro', dim=None, keepdim=False, dtype=None)`: the vector p-norm over `dim` (all elements by default). */
     norm(pOrOptions?: NormOrd | NormOptions, options?: Omit<NormOptions, 'p'>): Tensor;
   }
 }

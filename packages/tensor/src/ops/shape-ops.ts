@@ -115,6 +115,7 @@ export function hstack(tensors: readonly Tensor[]): Tensor {
   return cat(tensors, tensors[0] && tensors[0].ndim === 1 ? 0 : 1);
 }
 
+/** `torch.vstack(tensors)`: concatenation along dim 0, 1-D inputs taken as rows. */
 export function vstack(tensors: readonly Tensor[]): Tensor {
   return withTemps((tmp) => cat(tensors.map((t) => (t.ndim >= 2 ? t : tmp(reshape(t, [1, -1])))), 0));
 }
@@ -223,11 +224,13 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   return call1(flipDef, [x], { dims: normalizeDims(dims, x.ndim, 'flip') });
 }
 
+/** `torch.fliplr(x)`: `x` reversed along dim 1. */
 export function fliplr(x: Tensor): Tensor {
   if (x.ndim < 2) throw new ShapeError('fliplr: Input must be >= 2-d.');
   return flip(x, 1);
 }
 
+/** `torch.flipud(x)`: `x` reversed along dim 0. */
 export function flipud(x: Tensor): Tensor {
   if (x.ndim < 1) throw new ShapeError('flipud: Input must be >= 1-d.');
   return flip(x, 0);
@@ -389,8 +392,11 @@ export const padDef = registerOp<{ pad: number[]; value: number }>({
   },
 });
 
+/** Options of `pad` (`F.pad(x, pad, mode='constant', value=0)`). */
 export interface PadOptions {
+  /** How the border is filled (default `'constant'`). */
   mode?: 'constant' | 'reflect' | 'replicate' | 'circular';
+  /** The fill value of `'constant'` mode (default 0). */
   value?: number;
 }
 
@@ -517,19 +523,33 @@ export function diag(x: Tensor, diagonal = 0): Tensor {
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.split(split_size_or_sections, dim=0)`: views of equal size (the last may be smaller) or of the given sizes. */
     split(sizeOrSections: number | readonly number[], dim?: number): Tensor[];
+    /** `x.chunk(chunks, dim=0)`: at most `chunks` views of ⌈size / chunks⌉ along `dim`. */
     chunk(chunks: number, dim?: number): Tensor[];
+    /** `x.unbind(dim=0)`: the slices along `dim`, that dim removed. */
     unbind(dim?: number): Tensor[];
+    /** `x.flip(dims)`: a copy reversed along `dims`. */
     flip(dims: number | readonly number[]): Tensor;
+    /** `x.fliplr()`: reversed along dim 1. */
     fliplr(): Tensor;
+    /** `x.flipud()`: reversed along dim 0. */
     flipud(): Tensor;
+    /** `x.roll(shifts, dims=None)`: elements shifted cyclically along `dims` (the flattened tensor without `dims`). */
     roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+    /** `x.repeat(*sizes)`: `x` tiled `sizes[d]` times along each dim (a copy). */
     repeat(...sizes: number[]): Tensor;
+    /** `x.repeat(sizes)`, the sizes as an array. */
     repeat(sizes: readonly number[]): Tensor;
+    /** `x.tile(dims)`: as `repeat`, with missing leading counts taken as 1. */
     tile(dims: readonly number[]): Tensor;
+    /** `x.repeat_interleave(repeats, dim=None)`: each element (or slice along `dim`) repeated `repeats` times. */
     repeatInterleave(repeats?: number | Tensor, dim?: number): Tensor;
+    /** `x.tril(diagonal=0)`: the lower triangle of the last two dims, the rest zeroed. */
     tril(diagonal?: number): Tensor;
+    /** `x.triu(diagonal=0)`: the upper triangle of the last two dims, the rest zeroed. */
     triu(diagonal?: number): Tensor;
+    /** `x.diag(diagonal=0)`: the diagonal of a 2-D tensor, or a 2-D tensor with a 1-D one on its diagonal. */
     diag(diagonal?: number): Tensor;
   }
 }

@@ -21,6 +21,7 @@ export interface SoftmaxAttrs {
   dim: number;
 }
 
+/** Options of `softmax` / `logSoftmax`. */
 export interface SoftmaxOptions {
   /** Cast the input to this floating dtype first (`F.softmax(x, dim, dtype=…)`). */
   dtype?: DType;
@@ -117,7 +118,9 @@ export function logSoftmax(x: Tensor, dim: number, options: SoftmaxOptions = {})
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.softmax(dim, dtype=None)`: exp(x) / Σ exp(x) along `dim`, computed max-subtracted. */
     softmax(dim: number, options?: SoftmaxOptions): Tensor;
+    /** `x.log_softmax(dim, dtype=None)`: x − log Σ exp(x) along `dim`. */
     logSoftmax(dim: number, options?: SoftmaxOptions): Tensor;
   }
 }

@@ -42,8 +42,11 @@ export const sortDef = registerOp<SortAttrs>({
   },
 });
 
+/** Options of `sort` and `argsort`. */
 export interface SortOptions {
+  /** The dim to sort along (default -1, the last). */
   dim?: number;
+  /** Largest first (default false). */
   descending?: boolean;
   /** Accepted for PyTorch compatibility: the sort is always stable. */
   stable?: boolean;
@@ -75,9 +78,13 @@ export function msort(x: Tensor): Tensor {
   return values;
 }
 
+/** Options of `topk`. */
 export interface TopkOptions {
+  /** The dim to select along (default -1, the last). */
   dim?: number;
+  /** The k largest (default true) or the k smallest. */
   largest?: boolean;
+  /** Return them in sorted order (default true). */
   sorted?: boolean;
 }
 
@@ -119,16 +126,21 @@ export function kthvalue(x: Tensor, k: number, options: { dim?: number; keepdim?
 
 // ---- unique -----------------------------------------------------------------------------------------------------
 
+/** Options of `unique` / `uniqueAsync`. */
 export interface UniqueOptions {
   /** Accepted for compatibility: results are always sorted. */
   sorted?: boolean;
+  /** Also return, for each input element, its index in `values`. */
   returnInverse?: boolean;
+  /** Also return how many times each unique value occurs. */
   returnCounts?: boolean;
   /** Unique slices along this dim instead of unique elements. */
   dim?: number;
 }
 
+/** What `unique` returns when `returnInverse` or `returnCounts` is set. */
 export interface UniqueResult {
+  /** The sorted unique elements (or slices along `dim`). */
   values: Tensor;
   /** For each input element (or slice along `dim`), its position in `values`. */
   inverse?: Tensor;
@@ -223,6 +235,7 @@ type UniqueAsync = {
   (x: Tensor, options: UniqueOptions): Promise<UniqueResult>;
 };
 
+/** `unique` on every device: reads the values asynchronously, then returns what `unique` would. */
 export const uniqueAsync: UniqueAsync = (async (x: Tensor, options: UniqueOptions = {}) => {
   const src = uniqueSource(x, options);
   try {
@@ -236,12 +249,19 @@ export const uniqueAsync: UniqueAsync = (async (x: Tensor, options: UniqueOption
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.sort(dim=-1, descending=False, stable=…)`: `{ values, indices }`, stable; NaN sorts last (first when descending). */
     sort(options?: SortOptions): ValuesIndices;
+    /** `x.argsort(dim=-1, descending=False)`: the int32 indices that sort `x` along `dim`. */
     argsort(options?: SortOptions): Tensor;
+    /** `x.msort()`: `x` sorted along dim 0. */
     msort(): Tensor;
+    /** `x.topk(k, dim=-1, largest=True, sorted=True)`: `{ values, indices }` of the k largest (or smallest) along `dim`. */
     topk(k: number, options?: TopkOptions): ValuesIndices;
+    /** `x.kthvalue(k, dim=-1, keepdim=False)`: `{ values, indices }` of the k-th smallest element (1-based) along `dim`. */
     kthvalue(k: number, options?: { dim?: number; keepdim?: boolean }): ValuesIndices;
+    /** `x.unique(sorted=True, dim=None)`: the sorted unique elements (CPU; elsewhere `uniqueAsync`). */
     unique(options?: UniqueOptions & { returnInverse?: false; returnCounts?: false }): Tensor;
+    /** `x.unique(return_inverse=…, return_counts=…)`: `{ values, inverse, counts }`. */
     unique(options: UniqueOptions): UniqueResult;
   }
 }

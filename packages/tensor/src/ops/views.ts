@@ -67,23 +67,37 @@ const VIEW_ERROR =
 
 // ---- registered view ops -------------------------------------------------------------------------
 
+/** Attributes of the registered `view` op. */
 export interface ViewAttrs {
+  /** The target shape, `-1` already resolved. */
   shape: number[];
 }
+/** Attributes of the registered `permute` op. */
 export interface PermuteAttrs {
+  /** The new order of the dims, normalised (non-negative). */
   dims: number[];
 }
+/** Attributes of the registered `expand` op. */
 export interface ExpandAttrs {
+  /** The target shape, `-1` already resolved to the input's size. */
   shape: number[];
 }
+/** Attributes of the registered `slice` op: `x[start:end:step]` along `dim`. */
 export interface SliceAttrs {
+  /** The dim sliced, normalised. */
   dim: number;
+  /** First index, normalised and clamped. */
   start: number;
+  /** One past the last index, normalised and clamped. */
   end: number;
+  /** Stride between indices, positive. */
   step: number;
 }
+/** Attributes of the registered `select` op: `x.select(dim, index)`. */
 export interface SelectAttrs {
+  /** The dim removed, normalised. */
   dim: number;
+  /** The index along `dim`, normalised (non-negative). */
   index: number;
 }
 
@@ -180,10 +194,12 @@ export function reshape(x: Tensor, ...shape: (number | readonly number[])[]): Te
   }
 }
 
+/** `x.view_as(other)`: `x.view(other.shape)`. */
 export function viewAs(x: Tensor, other: Tensor): Tensor {
   return view(x, other.shape);
 }
 
+/** `x.reshape_as(other)`: `x.reshape(other.shape)`. */
 export function reshapeAs(x: Tensor, other: Tensor): Tensor {
   return reshape(x, other.shape);
 }
@@ -309,6 +325,7 @@ export function expand(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
   return call1(expandDef, [x], { shape });
 }
 
+/** `x.expand_as(other)`: `x.expand(other.shape)`. */
 export function expandAs(x: Tensor, other: Tensor): Tensor {
   return expand(x, other.shape);
 }
@@ -324,7 +341,14 @@ export function normalizeSlice(
   start: number | null | undefined,
   stop: number | null | undefined,
   step: number | null | undefined,
-): { start: number; end: number; step: number } {
+): {
+  /** First index, in [0, size]. */
+  start: number;
+  /** One past the last index, in [start, size]. */
+  end: number;
+  /** Stride between indices, positive. */
+  step: number;
+} {
   const st = step ?? 1;
   if (!Number.isInteger(st)) throw new ValueError(`slice step must be an integer (got ${st})`);
   if (st <= 0) throw new ValueError('step must be greater than zero');
@@ -404,33 +428,57 @@ export function diagonal(x: Tensor, options: { offset?: number; dim1?: number; d
 
 declare module '../core/tensor.js' {
   interface Tensor {
+    /** `x.view(*shape)`: the same storage under a new shape (one dim may be -1); refused when the strides do not allow it (use `reshape`). */
     view(...shape: number[]): Tensor;
+    /** `x.view(shape)`, the shape as an array. */
     view(shape: readonly number[]): Tensor;
+    /** `x.reshape(*shape)`: a view when the strides allow it, else a copy (one dim may be -1). */
     reshape(...shape: number[]): Tensor;
+    /** `x.reshape(shape)`, the shape as an array. */
     reshape(shape: readonly number[]): Tensor;
+    /** `x.view_as(other)`: `x.view(other.shape)`. */
     viewAs(other: Tensor): Tensor;
+    /** `x.reshape_as(other)`: `x.reshape(other.shape)`. */
     reshapeAs(other: Tensor): Tensor;
+    /** `x.flatten(start_dim=0, end_dim=-1)`: dims `startDim`…`endDim` merged into one. */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /** `x.unflatten(dim, sizes)`: `dim` split into `sizes` (one may be -1). */
     unflatten(dim: number, sizes: readonly number[]): Tensor;
+    /** `x.squeeze(dim=None)`: size-1 dims removed (all, or those of `dim` that have size 1). */
     squeeze(dim?: number | readonly number[]): Tensor;
+    /** `x.unsqueeze(dim)`: a size-1 dim inserted at `dim`. */
     unsqueeze(dim: number): Tensor;
+    /** `x.permute(*dims)`: a view with the dims reordered. */
     permute(...dims: number[]): Tensor;
+    /** `x.permute(dims)`, the order as an array. */
     permute(dims: readonly number[]): Tensor;
+    /** `x.transpose(dim0, dim1)`: a view with two dims swapped. */
     transpose(dim0: number, dim1: number): Tensor;
+    /** `x.swapaxes(dim0, dim1)`: alias of `transpose`. */
     swapaxes(dim0: number, dim1: number): Tensor;
+    /** `x.swapdims(dim0, dim1)`: alias of `transpose`. */
     swapdims(dim0: number, dim1: number): Tensor;
+    /** `x.t()`: the transpose of a tensor of at most 2 dims. */
     t(): Tensor;
     /** The last two dims swapped (`x.mT`). */
     readonly mT: Tensor;
     /** All dims reversed (`x.T`; PyTorch deprecates it beyond 2-D). */
     readonly T: Tensor;
+    /** `x.movedim(source, destination)`: dims moved to new positions, the others kept in order. */
     movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /** `x.moveaxis(source, destination)`: alias of `movedim`. */
     moveaxis(source: number | readonly number[], destination: number | readonly number[]): Tensor;
+    /** `x.expand(*sizes)`: a broadcast view (stride 0 on expanded dims; -1 keeps a size). Writing into it is refused. */
     expand(...sizes: number[]): Tensor;
+    /** `x.expand(sizes)`, the sizes as an array. */
     expand(sizes: readonly number[]): Tensor;
+    /** `x.expand_as(other)`: `x.expand(other.shape)`. */
     expandAs(other: Tensor): Tensor;
+    /** `x.narrow(dim, start, length)`: a view of `length` elements of `dim` from `start`. */
     narrow(dim: number, start: number, length: number): Tensor;
+    /** `x.select(dim, index)`: a view at `index` of `dim`, that dim removed (`x[:, index]`). */
     select(dim: number, index: number): Tensor;
+    /** `x.diagonal(offset=0, dim1=0, dim2=1)`: a view of the diagonal, as the last dim. */
     diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   }
 }

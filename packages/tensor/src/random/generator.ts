@@ -9,7 +9,9 @@ import { ValueError } from '../core/errors.js';
 
 /** A generator's whole state, small and serialisable (`JSON.stringify` works). */
 export interface GeneratorState {
+  /** The seed (`manual_seed`'s argument). */
   readonly seed: number;
+  /** The Philox block counter: how far the stream has advanced since seeding. */
   readonly offset: number;
 }
 

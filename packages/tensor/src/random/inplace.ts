@@ -16,7 +16,9 @@ import { broadcastView, castKernel } from '../ops/common.js';
 import { defaultGenerator, type Generator } from './generator.js';
 import { affine, drawTensor, pipe } from './kernels.js';
 
+/** Options of the in-place random fills (`uniform_`, `normal_`, `bernoulli_`). */
 export interface FillOptions {
+  /** The stream to draw from (default: the default generator). */
   generator?: Generator;
 }
 

@@ -443,8 +443,11 @@ const multinomialDef = registerOp<MultinomialAttrs>({
   },
 });
 
+/** Options of `multinomial`. */
 export interface MultinomialOptions {
+  /** Draw with replacement (default false: each category at most once per row). */
   replacement?: boolean;
+  /** The stream to draw from (default: the default generator). */
   generator?: Generator;
 }
 

@@ -10,12 +10,15 @@ import { cast } from '../ops/conversion.js';
 
 /** Thrown when values or attributes differ (Python's `AssertionError`). */
 export class AssertionError extends Error {
+  /** `'AssertionError'`. */
   override name = 'AssertionError';
 }
 
+/** Options of `assertClose` (`torch.testing.assert_close`). */
 export interface AssertCloseOptions {
   /** Relative tolerance; give `rtol` and `atol` together or neither (defaults depend on the dtype). */
   rtol?: number;
+  /** Absolute tolerance; give it together with `rtol`. */
   atol?: number;
   /** Treats NaN in the same place as equal. */
   equalNan?: boolean;
@@ -31,7 +34,17 @@ export interface AssertCloseOptions {
 export type TensorLike = Tensor | number | boolean | HostArray | readonly unknown[];
 
 /** `torch.testing`'s default `(rtol, atol)` per dtype; exact for integers and bool. */
-export const DEFAULT_TOLERANCES: Readonly<Record<DType, { rtol: number; atol: number }>> = {
+export const DEFAULT_TOLERANCES: Readonly<
+  Record<
+    DType,
+    {
+      /** Relative tolerance. */
+      rtol: number;
+      /** Absolute tolerance. */
+      atol: number;
+    }
+  >
+> = {
   float16: { rtol: 1e-3, atol: 1e-5 },
   float32: { rtol: 1.3e-6, atol: 1e-5 },
   float64: { rtol: 1e-7, atol: 1e-7 },
