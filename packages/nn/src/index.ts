@@ -115,4 +115,4 @@ export * as utils from './utils/index.js';
 
 // recurrent family (helper: RNN/GRU/LSTM, cells, SRU, packed sequences; `nn.utils.rnn` is also `rnn` here)
 export { GRU, GRUCell, LSTM, LSTMCell, PackedSequence, RNN, RNNBase, RNNCell, RNNCellBase, SRU, rnn } from './recurrent/index.js';
-export type { LSTMOptions, Lengths, PackPaddedOptions, PadPackedOptions, PadSequenceOptions, RNNBaseOptions, RNNOptions, SRUOptions } from './recurrent/index.js';
+export type { GRUOptions, LSTMOptions, Lengths, PackPaddedOptions, PadPackedOptions, PadSequenceOptions, RNNBaseOptions, RNNOptions, SRUOptions } from './recurrent/index.js';
