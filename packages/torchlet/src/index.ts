@@ -28,7 +28,7 @@ export {
 } from '@torchlet/autograd';
 export * as nn from '@torchlet/nn';
 export * as optim from '@torchlet/optim';
-export * as io from '@torchlet/io';
+export * as io from './io.js';
 export { load, save } from '@torchlet/io';
 export * as utils from './utils.js';
 export { setNumThreads, getNumThreads, whenThreadsReady } from './threads.js';
