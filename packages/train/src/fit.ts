@@ -19,7 +19,7 @@ import { utils as nnUtils, type Module } from '@torchlet/nn';
 import type { Optimizer, OptimizerStateDict } from '@torchlet/optim';
 import * as torch from '@torchlet/tensor';
 import { ValueError, isTensor, type GeneratorState, type Tensor } from '@torchlet/tensor';
-import { metricNumber, resolveMetrics, type MetricFn } from './metrics.js';
+import { metricNumber, resolveMetrics, type MetricFn, type MetricValue } from './metrics.js';
 
 /** One epoch's (or batch's) numbers by key: `loss`, metric names, `val_*`, `lr`. */
 export type Logs = Record<string, number>;
@@ -174,6 +174,11 @@ function lossFnOf(loss: LossFn): (o: Tensor, t: Tensor) => Tensor {
   throw new ValueError('fit: loss must be a function or a loss module');
 }
 
+/** A metric's value with its synchronous part under noGrad (a promise is passed through boxed: noGrad scopes are synchronous). */
+function metricNoGrad(fn: MetricFn, out: Tensor, y: Tensor): MetricValue {
+  return noGrad(() => ({ v: fn(out, y) })).v;
+}
+
 const callbackName = (c: Callback): string => c.name ?? c.constructor?.name ?? 'callback';
 
 /** Sample-weighted running means. */
@@ -282,7 +287,7 @@ export async function fit(model: Module, options: FitOptions): Promise<History> 
           if (options.clipGradNorm !== undefined) nnUtils.clipGradNorm_(params, options.clipGradNorm).dispose();
           optimizer.step();
           logs.loss = (await loss.data())[0]!;
-          for (const [name, fn] of metrics) logs[name] = await metricNumber(noGrad(() => fn(out, y)));
+          for (const [name, fn] of metrics) logs[name] = await metricNumber(metricNoGrad(fn, out, y));
         } finally {
           out.dispose();
           loss.dispose();
@@ -343,7 +348,7 @@ async function evaluateImpl(
       );
       try {
         means.add('loss', (await l.data())[0]!, size);
-        for (const [name, fn] of metrics) means.add(name, await metricNumber(noGrad(() => fn(out, y))), size);
+        for (const [name, fn] of metrics) means.add(name, await metricNumber(metricNoGrad(fn, out, y)), size);
       } finally {
         out.dispose();
         l.dispose();

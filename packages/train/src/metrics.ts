@@ -10,12 +10,17 @@ import { ValueError, type Tensor } from '@torchlet/tensor';
 export type MetricValue = number | Tensor | Promise<number>;
 export type MetricFn = (output: Tensor, target: Tensor) => MetricValue;
 
-/** Fraction of rows whose largest score is at the target class. */
-export function accuracy(output: Tensor, target: Tensor): Tensor {
+/** Fraction of rows whose largest score is at the target class (counted in int32, so exact). */
+export async function accuracy(output: Tensor, target: Tensor): Promise<number> {
   if (output.ndim < 2 || output.shape[output.ndim - 1]! < 2) {
     throw new ValueError(`accuracy: expected class scores [N, C] (C ≥ 2), got [${output.shape.join(', ')}]; pass your own metric for other outputs`);
   }
-  return torch.tidy(() => torch.mean(torch.eq(torch.argmax(output, -1), target).float()));
+  const hits = torch.tidy(() => torch.sum(torch.eq(torch.argmax(output, -1), target).int()));
+  try {
+    return (await hits.data())[0]! / Math.max(1, target.numel());
+  } finally {
+    hits.dispose();
+  }
 }
 
 /** Mean absolute error. */

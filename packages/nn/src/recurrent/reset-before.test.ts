@@ -94,7 +94,8 @@ async function runCase(name: string, config: Record<string, any>, device: Device
       d = Math.max(d, a / (1 + Math.abs(e.data[i]!)));
       abs = Math.max(abs, a);
     }
-    worst[label] = Math.max(worst[label] ?? 0, abs);
+    const kind = `${label}, ${key.startsWith('out.') ? 'outputs' : 'gradients'}`;
+    worst[kind] = Math.max(worst[kind] ?? 0, abs);
     if (!(d <= 2e-5)) problems.push(`${key}: differs by ${d}`);
   };
   for (const k of keys.filter((k) => k.startsWith('out.'))) await compare(k, outs[k.slice(4)]);
