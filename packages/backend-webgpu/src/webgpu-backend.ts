@@ -83,8 +83,10 @@ export class WebGPUBackend implements Backend {
     const fused: Partial<FusedKernels> = {
       softmax: (x, axis, out) => softmax(rt, x, axis, out, false),
       logSoftmax: (x, axis, out) => logSoftmax(rt, x, axis, out),
-      gruCell: (gx, gh, bhh, h, hOut, ws) => recurrent.gruCell(rt, gx, gh, bhh, h, hOut, ws),
-      gruCellBackward: (dh, dOut, dhRec, ws, h, dgx, dgh) => recurrent.gruCellBackward(rt, dh, dOut, dhRec, ws, h, dgx, dgh),
+      gruCell: (gx, gh, bhh, h, hOut, ws, ghn) => recurrent.gruCell(rt, gx, gh, bhh, h, hOut, ws, ghn ?? null),
+      gruCellBackward: (dh, dOut, dhRec, ws, h, dgx, dgh, resetAfter) => recurrent.gruCellBackward(rt, dh, dOut, dhRec, ws, h, dgx, dgh, resetAfter ?? true),
+      gruResetGate: (gx, gh, bhr, h, rh) => recurrent.gruResetGate(rt, gx, gh, bhr, h, rh),
+      gruResetGateBackward: (drh, ws, h, dgx, dgh, dh) => recurrent.gruResetGateBackward(rt, drh, ws, h, dgx, dgh, dh),
       lstmCell: (gx, gh, bhh, c, cOut, hOut, ws) => recurrent.lstmCell(rt, gx, gh, bhh, c, cOut, hOut, ws),
       lstmCellBackward: (dh, dOut, dhRec, dc, ws, dgates) => recurrent.lstmCellBackward(rt, dh, dOut, dhRec, dc, ws, dgates),
       embeddingBag: (weight, indices, offsets, psw, mode, paddingIdx, out) =>

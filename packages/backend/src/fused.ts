@@ -24,13 +24,28 @@ export interface FusedKernels {
    * W_hh h (no bias), `bhh` [3H] or null. Writes `hOut` [R, H] (may alias `h`):
    * r = σ(gx_r + gh_r + b_r), z = σ(gx_z + gh_z + b_z), n = tanh(gx_n + r ⊙ (gh_n + b_n)),
    * h' = (1 − z) ⊙ n + z ⊙ h, and, when `ws` [R, 4H] is given, the workspace [r, z, n, gh_n + b_n].
+   *
+   * With `ghn` [R, H] the step is the reset-before form (Cho et al. 2014, Keras
+   * `reset_after=False`): `ghn` = W_hn (r ⊙ h), computed by the caller from `gruResetGate`'s
+   * output, `gh` is [R, 2H] (the r and z blocks), n = tanh(gx_n + ghn + b_n), and the last
+   * workspace block is r ⊙ h (the input of W_hn, for its weight gradient).
    */
-  gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): void;
+  gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null, ghn?: TensorView | null): void;
+  /**
+   * The first half of a reset-before GRU step: `rh` [R, H] = σ(gx_r + gh_r + b_r) ⊙ h, with
+   * `gx` and `gh` the r blocks [R, H] and `bhr` [H] or null (the caller then computes
+   * W_hn · rh and calls `gruCell` with it as `ghn`).
+   */
+  gruResetGate(gx: TensorView, gh: TensorView, bhr: TensorView | null, h: TensorView, rh: TensorView): void;
   /**
    * Backward of `gruCell`. `dh` [R, H] is in/out: on entry part of ∂L/∂h', to which `dOut`
    * [R, H] and the first rows of `dhRec` [R2 ≤ R, H] are added (either may be null); on exit
    * the direct part of ∂L/∂h (dh ⊙ z). Writes `dgx` [R, 3H] (∂L/∂gx) and `dgh` [R, 3H]
    * (∂L/∂(W_hh h + b_hh)). `ws` is the forward workspace, `h` the step's previous state.
+   *
+   * With `resetAfter` false (the reset-before form) it writes only the z and n blocks of `dgx`
+   * and `dgh` (the n block of `dgh` is ∂L/∂(W_hn (r ⊙ h) + b_hn)); the caller computes
+   * ∂L/∂(r ⊙ h) = dgh_n W_hn and finishes the step with `gruResetGateBackward`.
    */
   gruCellBackward(
     dh: TensorView,
@@ -40,7 +55,14 @@ export interface FusedKernels {
     h: TensorView,
     dgx: TensorView,
     dgh: TensorView,
+    resetAfter?: boolean,
   ): void;
+  /**
+   * The rest of a reset-before GRU backward step: from `drh` [R, H] = ∂L/∂(r ⊙ h), the
+   * workspace `ws` [R, 4H] and the previous state `h`, writes the r blocks `dgx` and `dgh`
+   * [R, H] (both ∂L/∂ of r's pre-activation) and adds drh ⊙ r to `dh` [R, H] (in/out).
+   */
+  gruResetGateBackward(drh: TensorView, ws: TensorView, h: TensorView, dgx: TensorView, dgh: TensorView, dh: TensorView): void;
   /**
    * One LSTM step (gate order i, f, g, o). `gx` [R, 4H] = W_ih x + b_ih, `gh` [R, 4H] = W_hh h,
    * `bhh` [4H] or null, `c` [R, H] the previous cell state. Writes `cOut` [R, H] (may alias

@@ -115,5 +115,9 @@ export * as utils from './utils/index.js';
 
 // recurrent family (helper: RNN/GRU/LSTM, cells, SRU, packed sequences; `nn.utils.rnn` is also `rnn` here)
 export { GRU, GRUCell, LSTM, LSTMCell, PackedSequence, RNN, RNNBase, RNNCell, RNNCellBase, SRU, rnn } from './recurrent/index.js';
-export type { LSTMOptions, Lengths, PackPaddedOptions, PadPackedOptions, PadSequenceOptions, RNNBaseOptions, RNNOptions, SRUOptions } from './recurrent/index.js';
+export type { GRUOptions, LSTMOptions, Lengths, PackPaddedOptions, PadPackedOptions, PadSequenceOptions, RNNBaseOptions, RNNOptions, SRUOptions } from './recurrent/index.js';
+
+// TF.js / Keras Layers models in (the migration path from TensorFlow.js)
+export { KerasHardSigmoid, KerasRecurrent, loadTfjsLayers, tfjsLayersFromArtifacts } from './tfjs/index.js';
+export type { KerasMergeMode, KerasRecurrentKind, KerasRecurrentOptions, LoadTfjsLayersOptions, TfjsArtifacts, TfjsWeightSpec } from './tfjs/index.js';
 export { version } from './version.js';

@@ -12,6 +12,10 @@ describe('torchlet umbrella', () => {
     expect(typeof torch.utils.data.DataLoader).toBe('function');
     expect(typeof torch.autograd.grad).toBe('function');
     expect(typeof torch.save).toBe('function');
+    expect(torch.io.loadTfjsLayers).toBe(torch.nn.loadTfjsLayers);
+    expect(typeof torch.train.fit).toBe('function');
+    expect(typeof torch.train.ModelCheckpoint).toBe('function');
+    expect(typeof torch.io.loadSafetensors).toBe('function');
   });
 
   it('runs the README quick start: a tiny classifier learns', () => {

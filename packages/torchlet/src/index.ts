@@ -10,7 +10,8 @@
  * ```
  *
  * Tensor functions sit at the top level as in PyTorch (`torch.zeros`, `torch.matmul`,
- * `torch.noGrad`), the rest under `nn`, `optim`, `utils.data`, `autograd` and `io`.
+ * `torch.noGrad`), the rest under `nn`, `optim`, `utils.data`, `autograd`, `io` and `train`
+ * (`torch.train.fit`, Keras's `model.fit` loop).
  */
 export * from '@torchlet/tensor';
 export {
@@ -28,7 +29,8 @@ export {
 } from '@torchlet/autograd';
 export * as nn from '@torchlet/nn';
 export * as optim from '@torchlet/optim';
-export * as io from '@torchlet/io';
+export * as train from '@torchlet/train';
+export * as io from './io.js';
 export { load, save } from '@torchlet/io';
 export * as utils from './utils.js';
 export { setNumThreads, getNumThreads, whenThreadsReady } from './threads.js';

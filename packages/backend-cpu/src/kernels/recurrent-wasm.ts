@@ -12,6 +12,7 @@ import type { TensorView } from '@torchlet/backend';
 import { CpuBuffer } from '../buffer.js';
 import { alignUp } from '../wasm/heap.js';
 import { matmulScratchBytes, packedBFloats } from '../wasm/kernel-module.js';
+import { SEQ_KIND } from '../wasm/recurrent-kernels.js';
 import { wasmRuntime, type WasmRuntime } from '../wasm/runtime.js';
 
 // ---- dispatch ---------------------------------------------------------------------------------
@@ -51,15 +52,35 @@ function all(rt: WasmRuntime, specs: readonly [TensorView | null, number][]): [n
   return out;
 }
 
-export function wasmGruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): boolean {
+export function wasmGruCell(
+  gx: TensorView,
+  gh: TensorView,
+  bhh: TensorView | null,
+  h: TensorView,
+  hOut: TensorView,
+  ws: TensorView | null,
+  ghn: TensorView | null = null,
+): boolean {
   const R = h.shape[0]!;
   const H = h.shape[1]!;
   const rt = runtimeFor(R, H);
   if (rt === null) return false;
-  const a = all(rt, [[gx, 3 * H], [gh, 3 * H], [bhh, 3 * H], [h, H], [hOut, H], [ws, 4 * H]]);
+  const a = all(rt, [[gx, 3 * H], [gh, (ghn ? 2 : 3) * H], [bhh, 3 * H], [h, H], [hOut, H], [ws, 4 * H], [ghn, H]]);
   if (a === null) return false;
-  const [x, g, b, hh, o, w] = a as [number, number][] as [[number, number], [number, number], [number, number], [number, number], [number, number], [number, number]];
-  runRows(rt, 'rnn_gru_fwd', [x[0], x[1], g[0], g[1], b[0], hh[0], hh[1], o[0], o[1], w[0], w[1], H, bhh ? 1 : 0, ws ? 1 : 0], R, H);
+  const [x, g, b, hh, o, w, gn] = a as [number, number][] as [[number, number], [number, number], [number, number], [number, number], [number, number], [number, number], [number, number]];
+  runRows(rt, 'rnn_gru_fwd', [x[0], x[1], g[0], g[1], b[0], hh[0], hh[1], o[0], o[1], w[0], w[1], H, bhh ? 1 : 0, ws ? 1 : 0, gn[0], gn[1], ghn ? 1 : 0], R, H);
+  return true;
+}
+
+export function wasmGruResetGate(gx: TensorView, gh: TensorView, bhr: TensorView | null, h: TensorView, rh: TensorView): boolean {
+  const R = h.shape[0]!;
+  const H = h.shape[1]!;
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[gx, H], [gh, H], [bhr, H], [h, H], [rh, H]]);
+  if (a === null) return false;
+  const [x, g, b, hh, o] = a as [number, number][];
+  runRows(rt, 'rnn_gru_reset_fwd', [x![0], x![1], g![0], g![1], b![0], hh![0], hh![1], o![0], o![1], H, bhr ? 1 : 0], R, H);
   return true;
 }
 
@@ -91,6 +112,7 @@ export function wasmGruCellBackward(
   h: TensorView,
   dgx: TensorView,
   dgh: TensorView,
+  resetAfter = true,
 ): boolean {
   const R = dh.shape[0]!;
   const H = dh.shape[1]!;
@@ -100,7 +122,19 @@ export function wasmGruCellBackward(
   if (a === null) return false;
   const [d, o, r, w, hh, gx, gh] = a as [number, number][];
   const R2 = dhRec ? Math.min(R, dhRec.shape[0]!) : 0;
-  runRows(rt, 'rnn_gru_bwd', [d![0], d![1], o![0], o![1], r![0], r![1], R2, w![0], w![1], hh![0], hh![1], gx![0], gx![1], gh![0], gh![1], H, dOut ? 1 : 0], R, H);
+  runRows(rt, 'rnn_gru_bwd', [d![0], d![1], o![0], o![1], r![0], r![1], R2, w![0], w![1], hh![0], hh![1], gx![0], gx![1], gh![0], gh![1], H, dOut ? 1 : 0, resetAfter ? 1 : 0], R, H);
+  return true;
+}
+
+export function wasmGruResetGateBackward(drh: TensorView, ws: TensorView, h: TensorView, dgx: TensorView, dgh: TensorView, dh: TensorView): boolean {
+  const R = dh.shape[0]!;
+  const H = dh.shape[1]!;
+  const rt = runtimeFor(R, H);
+  if (rt === null) return false;
+  const a = all(rt, [[drh, H], [ws, 4 * H], [h, H], [dgx, H], [dgh, H], [dh, H]]);
+  if (a === null) return false;
+  const [d, w, hh, gx, gh, o] = a as [number, number][];
+  runRows(rt, 'rnn_gru_reset_bwd', [d![0], d![1], w![0], w![1], hh![0], hh![1], gx![0], gx![1], gh![0], gh![1], o![0], o![1], H], R, H);
   return true;
 }
 
@@ -194,8 +228,10 @@ function copyRows(rt: WasmRuntime, dst: number, drs: number, src: number, srs: n
  * `gx` [T·B, G·H] (step t's rows at t·B), `whh` [G·H, H], `bhh` [G·H] or null; `hState` [B, H]
  * in/out (h0 → h_T), `cState` [B, H] in/out for LSTM (else null); writes `out` [T·B, H] and,
  * when given, `ws` (the gate kernels' workspace) and `hPrev` [T·B, H] (each step's previous
- * state). Equal to running `gruCell`/`lstmCell` step by step. Returns false, having done
- * nothing, when it cannot take the call (callers then loop over the cell kernels).
+ * state). Equal to running `gruCell`/`lstmCell` step by step. A reset-before GRU
+ * (`resetAfter` false) runs each step as two jobs: gates r and z with the reset gate, then
+ * gate n from r ⊙ h with the GRU kernel. Returns false, having done nothing, when it cannot
+ * take the call (callers then loop over the cell kernels).
  */
 export function wasmRecurrentForward(
   mode: 'gru' | 'lstm',
@@ -209,11 +245,13 @@ export function wasmRecurrentForward(
   out: TensorView,
   ws: TensorView | null,
   hPrev: TensorView | null,
+  resetAfter = true,
 ): boolean {
   const B = hState.shape[0]!;
   const H = hState.shape[1]!;
   const G = mode === 'gru' ? 3 : 4;
   const GH = G * H;
+  const rb = mode === 'gru' && !resetAfter;
   if (H % 8 !== 0 || B === 0 || steps === 0 || (mode === 'lstm') !== (cState !== null)) return false;
   if (whh.shape.length !== 2 || whh.shape[0] !== GH || whh.shape[1] !== H) return false;
   const rt = wasmRuntime();
@@ -228,9 +266,13 @@ export function wasmRecurrentForward(
     const gh = s.scratch.alloc(B * GH * 4);
     const gate = s.scratch.alloc(64 * 4);
     const seq = s.scratch.alloc(64 * 4);
+    const rh = rb ? s.scratch.alloc(B * H * 4) : 0;
+    const gateR = rb ? s.scratch.alloc(64 * 4) : 0;
+    const seqR = rb ? s.scratch.alloc(64 * 4) : 0;
     // B = W_hhᵀ (K = H, N = G·H)
     packB(rt, wb, bp, H, GH, whh.strides[1]! * 4, whh.strides[0]! * 4, s.p);
     const words = new Int32Array(rt.heap.memory.buffer);
+    const jobs = (params: number): number[][] => s.blocks.map(([j0, j1]) => [params, j0, j1]);
     let prev = hs![0];
     let prevRs = hs![1];
     for (let k = 0; k < steps; k++) {
@@ -239,14 +281,23 @@ export function wasmRecurrentForward(
       const xo = x![0] + row * x![1];
       const oo = o![0] + row * o![1];
       const wo = ws ? w![0] + row * w![1] : 0;
+      const hasB = bhh ? 1 : 0;
       if (hPrev) copyRows(rt, hp![0] + row * hp![1], hp![1], prev, prevRs, B, H);
+      if (rb) {
+        // gates r, z from h, then rh = r ⊙ h (all columns ready after the job's barrier)
+        words.set([xo, x![1], gh, GH * 4, b![0], prev, prevRs, rh, H * 4, H, hasB], gateR / 4);
+        words.set([gateR, SEQ_KIND.gruReset, prev, prevRs, B, H, bp, GH, gh, s.work, 0, 2, H], seqR / 4);
+        rt.run('rnn_seq_fwd', jobs(seqR), s.p > 1);
+      }
       const gw =
         mode === 'gru'
-          ? [xo, x![1], gh, GH * 4, b![0], prev, prevRs, oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0]
-          : [xo, x![1], gh, GH * 4, b![0], cs![0], cs![1], cs![0], cs![1], oo, o![1], wo, w![1], H, bhh ? 1 : 0, ws ? 1 : 0];
+          ? [xo, x![1], gh, GH * 4, b![0], prev, prevRs, oo, o![1], wo, w![1], H, hasB, ws ? 1 : 0, gh + 2 * H * 4, GH * 4, rb ? 1 : 0]
+          : [xo, x![1], gh, GH * 4, b![0], cs![0], cs![1], cs![0], cs![1], oo, o![1], wo, w![1], H, hasB, ws ? 1 : 0];
       words.set(gw, gate / 4);
-      words.set([gate, mode === 'lstm' ? 1 : 0, prev, prevRs, B, H, bp, GH, gh, s.work, G, H], seq / 4);
-      rt.run('rnn_seq_fwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
+      const kind = mode === 'lstm' ? SEQ_KIND.lstm : SEQ_KIND.gru;
+      // reset-before: gate n's product takes rh as its left operand
+      words.set(rb ? [gate, kind, rh, H * 4, B, H, bp, GH, gh, s.work, 2, 3, H] : [gate, kind, prev, prevRs, B, H, bp, GH, gh, s.work, 0, G, H], seq / 4);
+      rt.run('rnn_seq_fwd', jobs(seq), s.p > 1);
       prev = oo;
       prevRs = o![1];
     }
@@ -261,7 +312,9 @@ export function wasmRecurrentForward(
  * Backward of `wasmRecurrentForward`: `dOut` [T·B, H] or null, `dhState` [B, H] in/out (∂L/∂h_T →
  * ∂L/∂h0), `dcState` [B, H] in/out for LSTM, `ws` and (GRU) `hPrev` from the forward. Writes
  * `dgx` [T·B, G·H] and (GRU) `dgh` (for LSTM pass `dgx` again), as `gruCellBackward` /
- * `lstmCellBackward` step by step with ∂L/∂h_{t−1} += dgh_t W_hh. False when it cannot take the call.
+ * `lstmCellBackward` step by step with ∂L/∂h_{t−1} += dgh_t W_hh (reset-before GRU: the r, z
+ * blocks through W_hh's first 2H rows; the n block through W_hn into ∂L/∂(r ⊙ h), finished
+ * by `gruResetGateBackward`). False when it cannot take the call.
  */
 export function wasmRecurrentBackward(
   mode: 'gru' | 'lstm',
@@ -275,11 +328,13 @@ export function wasmRecurrentBackward(
   hPrev: TensorView | null,
   dgx: TensorView,
   dgh: TensorView,
+  resetAfter = true,
 ): boolean {
   const B = dhState.shape[0]!;
   const H = dhState.shape[1]!;
   const G = mode === 'gru' ? 3 : 4;
   const GH = G * H;
+  const rb = mode === 'gru' && !resetAfter;
   if (H % 8 !== 0 || B === 0 || steps === 0 || (mode === 'lstm') !== (dcState !== null) || (mode === 'gru') !== (hPrev !== null)) return false;
   if (whh.shape.length !== 2 || whh.shape[0] !== GH || whh.shape[1] !== H) return false;
   const rt = wasmRuntime();
@@ -290,30 +345,46 @@ export function wasmRecurrentBackward(
   const wb = (whh.buffer as CpuBuffer).ptr + whh.offset * 4;
   const s = seqSetup(rt, B, H, G);
   try {
-    const bp = s.scratch.alloc(packedBFloats(rt.geometry, GH, H) * 4);
+    // B = W_hh (K = G·H, N = H); reset-before: its r, z rows (K = 2H) and W_hn (K = H) apart
+    const K = rb ? 2 * H : GH;
+    const bp = s.scratch.alloc(packedBFloats(rt.geometry, K, H) * 4);
     const rec = s.scratch.alloc(B * H * 4);
     const gate = s.scratch.alloc(64 * 4);
     const seq = s.scratch.alloc(64 * 4);
-    // B = W_hh (K = G·H, N = H)
-    packB(rt, wb, bp, GH, H, whh.strides[0]! * 4, whh.strides[1]! * 4, s.p);
+    const bpN = rb ? s.scratch.alloc(packedBFloats(rt.geometry, H, H) * 4) : 0;
+    const drh = rb ? s.scratch.alloc(B * H * 4) : 0;
+    const gateR = rb ? s.scratch.alloc(64 * 4) : 0;
+    const seqR = rb ? s.scratch.alloc(64 * 4) : 0;
+    packB(rt, wb, bp, K, H, whh.strides[0]! * 4, whh.strides[1]! * 4, s.p);
+    if (rb) packB(rt, wb + 2 * H * whh.strides[0]! * 4, bpN, H, H, whh.strides[0]! * 4, whh.strides[1]! * 4, s.p);
     const words = new Int32Array(rt.heap.memory.buffer);
+    const jobs = (params: number): number[][] => s.blocks.map(([j0, j1]) => [params, j0, j1]);
     let prevGh = 0;
     for (let k = steps - 1; k >= 0; k--) {
       const t = reverse ? steps - 1 - k : k;
       const row = t * B;
       const hasRec = k < steps - 1 ? 1 : 0;
       const doPtr = dOut ? dO![0] + row * dO![1] : 0;
+      const wRow = w![0] + row * w![1];
+      const gxRow = gx![0] + row * gx![1];
+      const ghRow = gh![0] + row * gh![1];
       const gw =
         mode === 'gru'
-          ? [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, w![0] + row * w![1], w![1], hp![0] + row * hp![1], hp![1], gx![0] + row * gx![1], gx![1], gh![0] + row * gh![1], gh![1], H, dOut ? 1 : 0]
-          : [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, dc![0], dc![1], w![0] + row * w![1], w![1], gx![0] + row * gx![1], gx![1], H, dOut ? 1 : 0];
+          ? [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, wRow, w![1], hp![0] + row * hp![1], hp![1], gxRow, gx![1], ghRow, gh![1], H, dOut ? 1 : 0, rb ? 0 : 1]
+          : [dh![0], dh![1], doPtr, dO![1], rec, H * 4, hasRec ? B : 0, dc![0], dc![1], wRow, w![1], gxRow, gx![1], H, dOut ? 1 : 0];
       words.set(gw, gate / 4);
-      words.set([gate, mode === 'lstm' ? 1 : 0, hasRec, prevGh, gh![1], B, GH, bp, H, rec, s.work, B], seq / 4);
-      rt.run('rnn_seq_bwd', s.blocks.map(([j0, j1]) => [seq, j0, j1]), s.p > 1);
-      prevGh = gh![0] + row * gh![1];
+      words.set([gate, mode === 'lstm' ? SEQ_KIND.lstm : SEQ_KIND.gru, hasRec, prevGh, gh![1], B, K, bp, H, rec, s.work, B], seq / 4);
+      rt.run('rnn_seq_bwd', jobs(seq), s.p > 1);
+      if (rb) {
+        // drh = dgh_n W_hn (every column of dgh_n is ready after the barrier), then the r blocks and dh += drh ⊙ r
+        words.set([drh, H * 4, wRow, w![1], hp![0] + row * hp![1], hp![1], gxRow, gx![1], ghRow, gh![1], dh![0], dh![1], H], gateR / 4);
+        words.set([gateR, SEQ_KIND.gruReset, 1, ghRow + 2 * H * 4, gh![1], B, H, bpN, H, drh, s.work, B], seqR / 4);
+        rt.run('rnn_seq_bwd', jobs(seqR), s.p > 1);
+      }
+      prevGh = ghRow;
     }
     // ∂L/∂h0 += dgh(first step) · W_hh
-    rt.run('mm_compute', s.blocks.map(([j0, j1]) => [prevGh, bp, rec, H, GH, gh![1], 4, 0, B, s.work, j0, j1]), s.p > 1);
+    rt.run('mm_compute', s.blocks.map(([j0, j1]) => [prevGh, bp, rec, H, K, gh![1], 4, 0, B, s.work, j0, j1]), s.p > 1);
     const f = new Float32Array(rt.heap.memory.buffer);
     for (let r = 0; r < B; r++) {
       const d = (dh![0] + r * dh![1]) / 4;

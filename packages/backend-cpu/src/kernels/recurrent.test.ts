@@ -135,6 +135,53 @@ describe('fused recurrent cells', () => {
     }
   });
 
+  it('the reset-before GRU step kernels: Wasm and TypeScript agree (1 and 2 threads), and follow Cho et al.', () => {
+    const RB = 33;
+    const HB = 128;
+    const g5 = rng(13);
+    const rand = (n: number): Float32Array => Float32Array.from(random(n, g5));
+    const d = { gx: rand(RB * 3 * HB), gh: rand(RB * 2 * HB), ghn: rand(RB * HB), b: rand(3 * HB), h: rand(RB * HB), dh: rand(RB * HB), dOut: rand(RB * HB), rec: rand(20 * HB), drh: rand(RB * HB) };
+    const cols = (v: TensorView, start: number, count: number): TensorView => ({ ...v, shape: [v.shape[0]!, count], offset: v.offset + start * v.strides[1]! });
+    const saved = getNumThreads();
+    try {
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        be.waitForThreads();
+        const outs = [be, js].map((backend) => {
+          const v = (shape: number[], x: ArrayLike<number>): TensorView => view(backend, shape, x);
+          const gx = v([RB, 3 * HB], d.gx);
+          const gh = v([RB, 2 * HB], d.gh);
+          const b = v([3 * HB], d.b);
+          const h = v([RB, HB], d.h);
+          const rh = v([RB, HB], new Float32Array(RB * HB));
+          backend.fused.gruResetGate!(cols(gx, 0, HB), cols(gh, 0, HB), { ...b, shape: [HB] }, h, rh);
+          const out = v([RB, HB], new Float32Array(RB * HB));
+          const ws = v([RB, 4 * HB], new Float32Array(RB * 4 * HB));
+          backend.fused.gruCell!(gx, gh, b, h, out, ws, v([RB, HB], d.ghn));
+          const dh = v([RB, HB], d.dh);
+          const dgx = v([RB, 3 * HB], new Float32Array(RB * 3 * HB));
+          const dgh = v([RB, 3 * HB], new Float32Array(RB * 3 * HB));
+          backend.fused.gruCellBackward!(dh, v([RB, HB], d.dOut), v([20, HB], d.rec), ws, h, dgx, dgh, false);
+          backend.fused.gruResetGateBackward!(v([RB, HB], d.drh), ws, h, cols(dgx, 0, HB), cols(dgh, 0, HB), dh);
+          return [...values(rh), ...values(out), ...values(ws), ...values(dh), ...values(dgx), ...values(dgh)];
+        });
+        let worst = 0;
+        outs[0]!.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - outs[1]![i]!) / (1 + Math.abs(outs[1]![i]!)))));
+        expect(worst).toBeLessThan(1e-5);
+        // row 0, unit 0 by hand: rh = r h, n = tanh(gx_n + ghn + b_n), ws's last block r h
+        const [rh0, out0] = [outs[1]![0]!, outs[1]![RB * HB]!];
+        const r = sig(d.gx[0]! + d.gh[0]! + d.b[0]!);
+        const z = sig(d.gx[HB]! + d.gh[HB]! + d.b[HB]!);
+        const n = Math.tanh(d.gx[2 * HB]! + d.ghn[0]! + d.b[2 * HB]!);
+        expect(rh0).toBeCloseTo(r * d.h[0]!, 5);
+        expect(out0).toBeCloseTo((1 - z) * n + z * d.h[0]!, 5);
+        expect(outs[1]![2 * RB * HB + 3 * HB]).toBeCloseTo(r * d.h[0]!, 5);
+      }
+    } finally {
+      setNumThreads(saved);
+    }
+  });
+
   describe('whole layers (recurrentForward / recurrentBackward) equal the step-by-step loop', () => {
     const T = 5;
     const B = 3;
@@ -146,10 +193,13 @@ describe('fused recurrent cells', () => {
     });
     const tr = (v: TensorView): TensorView => ({ ...v, shape: [v.shape[1]!, v.shape[0]!], strides: [v.strides[1]!, v.strides[0]!] });
 
-    for (const mode of ['gru', 'lstm'] as const) {
+    const cols = (v: TensorView, start: number, count: number): TensorView => ({ ...v, shape: [v.shape[0]!, count], offset: v.offset + start * v.strides[1]! });
+    for (const variant of ['gru', 'gru, resetAfter false', 'lstm'] as const) {
+      const mode = variant === 'lstm' ? 'lstm' : 'gru';
+      const rb = variant === 'gru, resetAfter false';
       for (const reverse of [false, true]) {
         for (const threads of [1, 2]) {
-          it(`${mode}${reverse ? ', reverse' : ''}, ${threads} thread(s)`, () => {
+          it(`${variant}${reverse ? ', reverse' : ''}, ${threads} thread(s)`, () => {
             const G = mode === 'gru' ? 3 : 4;
             const GH = G * HS;
             const WSC = (mode === 'gru' ? 4 : 6) * HS;
@@ -180,12 +230,25 @@ describe('fused recurrent cells', () => {
                 const ws = v([T * B, WSC], new Float32Array(T * B * WSC));
                 const hPrev = v([T * B, HS], new Float32Array(T * B * HS));
                 const gh = v([B, GH], new Float32Array(B * GH));
+                // reset-before: W_rz and W_hn, r ⊙ h and W_hn (r ⊙ h)
+                const wRz = rows(whh, 0, 2 * HS);
+                const wN = rows(whh, 2 * HS, HS);
+                const ghRz = v([B, 2 * HS], new Float32Array(B * 2 * HS));
+                const rh = v([B, HS], new Float32Array(B * HS));
+                const ghn = v([B, HS], new Float32Array(B * HS));
                 for (let s = 0; s < T; s++) {
                   const t = reverse ? T - 1 - s : s;
                   be.assign(rows(hPrev, t * B, B), h);
-                  be.matmul(h, tr(whh), gh);
-                  if (mode === 'gru') be.fused.gruCell!(rows(gx, t * B, B), gh, bhh, h, rows(out, t * B, B), rows(ws, t * B, B));
-                  else be.fused.lstmCell!(rows(gx, t * B, B), gh, bhh, c, c, rows(out, t * B, B), rows(ws, t * B, B));
+                  if (rb) {
+                    be.matmul(h, tr(wRz), ghRz);
+                    be.fused.gruResetGate!(cols(rows(gx, t * B, B), 0, HS), cols(ghRz, 0, HS), { ...bhh, shape: [HS] }, h, rh);
+                    be.matmul(rh, tr(wN), ghn);
+                    be.fused.gruCell!(rows(gx, t * B, B), ghRz, bhh, h, rows(out, t * B, B), rows(ws, t * B, B), ghn);
+                  } else {
+                    be.matmul(h, tr(whh), gh);
+                    if (mode === 'gru') be.fused.gruCell!(rows(gx, t * B, B), gh, bhh, h, rows(out, t * B, B), rows(ws, t * B, B));
+                    else be.fused.lstmCell!(rows(gx, t * B, B), gh, bhh, c, c, rows(out, t * B, B), rows(ws, t * B, B));
+                  }
                   be.assign(h, rows(out, t * B, B));
                 }
                 const dh = v([B, HS], d.dhN);
@@ -194,12 +257,18 @@ describe('fused recurrent cells', () => {
                 const dgx = v([T * B, GH], new Float32Array(T * B * GH));
                 const dgh = mode === 'gru' ? v([T * B, GH], new Float32Array(T * B * GH)) : dgx;
                 const rec = v([B, HS], new Float32Array(B * HS));
+                const drh = v([B, HS], new Float32Array(B * HS));
                 for (let s = T - 1; s >= 0; s--) {
                   const t = reverse ? T - 1 - s : s;
                   const dr = s < T - 1 ? rec : null;
-                  if (mode === 'gru') be.fused.gruCellBackward!(dh, rows(dOut, t * B, B), dr, rows(ws, t * B, B), rows(hPrev, t * B, B), rows(dgx, t * B, B), rows(dgh, t * B, B));
-                  else be.fused.lstmCellBackward!(dh, rows(dOut, t * B, B), dr, dc, rows(ws, t * B, B), rows(dgx, t * B, B));
-                  be.matmul(rows(dgh, t * B, B), whh, rec);
+                  const [wsT, hpT, dgxT, dghT] = [rows(ws, t * B, B), rows(hPrev, t * B, B), rows(dgx, t * B, B), rows(dgh, t * B, B)];
+                  if (mode === 'gru') be.fused.gruCellBackward!(dh, rows(dOut, t * B, B), dr, wsT, hpT, dgxT, dghT, !rb);
+                  else be.fused.lstmCellBackward!(dh, rows(dOut, t * B, B), dr, dc, wsT, dgxT);
+                  if (rb) {
+                    be.matmul(cols(dghT, 2 * HS, HS), wN, drh);
+                    be.fused.gruResetGateBackward!(drh, wsT, hpT, cols(dgxT, 0, HS), cols(dghT, 0, HS), dh);
+                    be.matmul(cols(dghT, 0, 2 * HS), wRz, rec);
+                  } else be.matmul(dghT, whh, rec);
                 }
                 be.binary('add', dh, rec, dh);
                 return [out, h, c, ws, hPrev, dh, dc, dgx, dgh].map(values);
@@ -213,12 +282,12 @@ describe('fused recurrent cells', () => {
                 const out = v([T * B, HS], new Float32Array(T * B * HS));
                 const ws = v([T * B, WSC], new Float32Array(T * B * WSC));
                 const hPrev = v([T * B, HS], new Float32Array(T * B * HS));
-                expect(recurrentForward(mode, gx, whh, v([GH], d.bhh), T, reverse, h, c, out, ws, hPrev)).toBe(true);
+                expect(recurrentForward(mode, gx, whh, v([GH], d.bhh), T, reverse, h, c, out, ws, hPrev, !rb)).toBe(true);
                 const dh = v([B, HS], d.dhN);
                 const dc = mode === 'lstm' ? v([B, HS], d.dcN) : null;
                 const dgx = v([T * B, GH], new Float32Array(T * B * GH));
                 const dgh = mode === 'gru' ? v([T * B, GH], new Float32Array(T * B * GH)) : dgx;
-                expect(recurrentBackward(mode, whh, T, reverse, v([T * B, HS], d.dOut), dh, dc, ws, mode === 'gru' ? hPrev : null, dgx, dgh)).toBe(true);
+                expect(recurrentBackward(mode, whh, T, reverse, v([T * B, HS], d.dOut), dh, dc, ws, mode === 'gru' ? hPrev : null, dgx, dgh, !rb)).toBe(true);
                 return [out, h, c ?? v([B, HS], d.c0), ws, hPrev, dh, dc ?? v([B, HS], d.dcN), dgx, dgh].map(values);
               })();
               got.forEach((arr, k) => arr.forEach((x, i) => expect(x).toBeCloseTo(ref[k]![i]!, 4)));

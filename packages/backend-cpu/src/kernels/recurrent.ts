@@ -10,6 +10,8 @@ import { dataOf } from '../buffer.js';
 import {
   wasmGruCell,
   wasmGruCellBackward,
+  wasmGruResetGate,
+  wasmGruResetGateBackward,
   wasmLstmCell,
   wasmLstmCellBackward,
 } from './recurrent-wasm.js';
@@ -41,13 +43,23 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 // ---- GRU ------------------------------------------------------------------------------------
 
-export function gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): void {
-  if (wasmGruCell(gx, gh, bhh, h, hOut, ws)) return;
+export function gruCell(
+  gx: TensorView,
+  gh: TensorView,
+  bhh: TensorView | null,
+  h: TensorView,
+  hOut: TensorView,
+  ws: TensorView | null,
+  ghn: TensorView | null = null,
+): void {
+  if (wasmGruCell(gx, gh, bhh, h, hOut, ws, ghn)) return;
   const op = 'gruCell';
   const R = h.shape[0]!;
   const H = h.shape[1]!;
   const X = m2(gx, op, 3 * H, R);
-  const G = m2(gh, op, 3 * H, R);
+  // reset-before: gh holds the r and z blocks, ghn the n block W_hn (r ⊙ h)
+  const G = m2(gh, op, (ghn ? 2 : 3) * H, R);
+  const GN = ghn ? m2(ghn, op, H, R) : null;
   const B = bhh ? m1(bhh, op, 3 * H) : null;
   const Hm = m2(h, op, H, R);
   const O = m2(hOut, op, H, R);
@@ -63,7 +75,7 @@ export function gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, 
       const jr = j, jz = j + H, jn = j + 2 * H;
       let ar = xd[xo + jr * X.cs]! + gd[go + jr * G.cs]!;
       let az = xd[xo + jz * X.cs]! + gd[go + jz * G.cs]!;
-      let ghn = gd[go + jn * G.cs]!;
+      let ghn = GN ? GN.d[GN.o + r * GN.rs + j * GN.cs]! : gd[go + jn * G.cs]!;
       if (B) {
         ar += B.d[B.o + jr * B.cs]!;
         az += B.d[B.o + jz * B.cs]!;
@@ -71,16 +83,36 @@ export function gruCell(gx: TensorView, gh: TensorView, bhh: TensorView | null, 
       }
       const rg = sigmoid(ar);
       const zg = sigmoid(az);
-      const n = Math.tanh(xd[xo + jn * X.cs]! + rg * ghn);
       const hp = hd[ho + j * Hm.cs]!;
+      const n = Math.tanh(xd[xo + jn * X.cs]! + (GN ? ghn : rg * ghn));
       od[oo + j * O.cs] = (1 - zg) * n + zg * hp;
       if (W) {
         const wd = W.d;
         wd[wo + jr * W.cs] = rg;
         wd[wo + jz * W.cs] = zg;
         wd[wo + jn * W.cs] = n;
-        wd[wo + (j + 3 * H) * W.cs] = ghn;
+        wd[wo + (j + 3 * H) * W.cs] = GN ? rg * hp : ghn;
       }
+    }
+  }
+}
+
+/** rh = σ(gx_r + gh_r + b_r) ⊙ h (the reset-before GRU's input to W_hn). */
+export function gruResetGate(gx: TensorView, gh: TensorView, bhr: TensorView | null, h: TensorView, rh: TensorView): void {
+  if (wasmGruResetGate(gx, gh, bhr, h, rh)) return;
+  const op = 'gruResetGate';
+  const R = h.shape[0]!;
+  const H = h.shape[1]!;
+  const X = m2(gx, op, H, R);
+  const G = m2(gh, op, H, R);
+  const B = bhr ? m1(bhr, op, H) : null;
+  const Hm = m2(h, op, H, R);
+  const O = m2(rh, op, H, R);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < H; j++) {
+      let a = X.d[X.o + r * X.rs + j * X.cs]! + G.d[G.o + r * G.rs + j * G.cs]!;
+      if (B) a += B.d[B.o + j * B.cs]!;
+      O.d[O.o + r * O.rs + j * O.cs] = sigmoid(a) * Hm.d[Hm.o + r * Hm.rs + j * Hm.cs]!;
     }
   }
 }
@@ -93,8 +125,9 @@ export function gruCellBackward(
   h: TensorView,
   dgx: TensorView,
   dgh: TensorView,
+  resetAfter = true,
 ): void {
-  if (wasmGruCellBackward(dh, dOut, dhRec, ws, h, dgx, dgh)) return;
+  if (wasmGruCellBackward(dh, dOut, dhRec, ws, h, dgx, dgh, resetAfter)) return;
   const op = 'gruCellBackward';
   const R = dh.shape[0]!;
   const H = dh.shape[1]!;
@@ -119,18 +152,44 @@ export function gruCellBackward(
       const rg = W.d[w0 + j * W.cs]!;
       const zg = W.d[w0 + (j + H) * W.cs]!;
       const n = W.d[w0 + (j + 2 * H) * W.cs]!;
-      const ghn = W.d[w0 + (j + 3 * H) * W.cs]!;
       const hp = Hm.d[h0 + j * Hm.cs]!;
       const dnPre = g * (1 - zg) * (1 - n * n);
       const dzPre = g * (hp - n) * zg * (1 - zg);
-      const drPre = dnPre * ghn * rg * (1 - rg);
-      GX.d[x0 + j * GX.cs] = drPre;
       GX.d[x0 + (j + H) * GX.cs] = dzPre;
       GX.d[x0 + (j + 2 * H) * GX.cs] = dnPre;
-      GH.d[g0 + j * GH.cs] = drPre;
       GH.d[g0 + (j + H) * GH.cs] = dzPre;
-      GH.d[g0 + (j + 2 * H) * GH.cs] = dnPre * rg;
+      if (resetAfter) {
+        const ghn = W.d[w0 + (j + 3 * H) * W.cs]!;
+        const drPre = dnPre * ghn * rg * (1 - rg);
+        GX.d[x0 + j * GX.cs] = drPre;
+        GH.d[g0 + j * GH.cs] = drPre;
+        GH.d[g0 + (j + 2 * H) * GH.cs] = dnPre * rg;
+      } else GH.d[g0 + (j + 2 * H) * GH.cs] = dnPre;
       D.d[d0 + j * D.cs] = g * zg;
+    }
+  }
+}
+
+/** The r part of a reset-before GRU backward step, from drh = ∂L/∂(r ⊙ h). */
+export function gruResetGateBackward(drh: TensorView, ws: TensorView, h: TensorView, dgx: TensorView, dgh: TensorView, dh: TensorView): void {
+  if (wasmGruResetGateBackward(drh, ws, h, dgx, dgh, dh)) return;
+  const op = 'gruResetGateBackward';
+  const R = dh.shape[0]!;
+  const H = dh.shape[1]!;
+  const DRH = m2(drh, op, H, R);
+  const W = m2(ws, op, 4 * H, R);
+  const Hm = m2(h, op, H, R);
+  const GX = m2(dgx, op, H, R);
+  const GH = m2(dgh, op, H, R);
+  const D = m2(dh, op, H, R);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < H; j++) {
+      const d = DRH.d[DRH.o + r * DRH.rs + j * DRH.cs]!;
+      const rg = W.d[W.o + r * W.rs + j * W.cs]!;
+      const drPre = d * Hm.d[Hm.o + r * Hm.rs + j * Hm.cs]! * rg * (1 - rg);
+      GX.d[GX.o + r * GX.rs + j * GX.cs] = drPre;
+      GH.d[GH.o + r * GH.rs + j * GH.cs] = drPre;
+      D.d[D.o + r * D.rs + j * D.cs]! += d * rg;
     }
   }
 }

@@ -14,9 +14,13 @@ import { I32, V128, type Code, type FunctionBuilder, type Local, type ModuleBuil
 import { VMath } from './vmath.js';
 
 /** Parameter-block layouts: word index of each field (pointer fields come with a row stride). */
-export const GRU_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'h', 'hrs', 'out', 'ors', 'ws', 'wsrs', 'H', 'hasB', 'hasWs'] as const;
+export const GRU_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'h', 'hrs', 'out', 'ors', 'ws', 'wsrs', 'H', 'hasB', 'hasWs', 'gn', 'gnrs', 'hasGn'] as const;
+/** The reset-before GRU's reset gate: rh = σ(x_r + gh_r + b_r) ⊙ h. */
+export const GRU_RESET_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'h', 'hrs', 'rh', 'rhrs', 'H', 'hasB'] as const;
 export const LSTM_FWD = ['x', 'xrs', 'gh', 'ghrs', 'b', 'c', 'crs', 'cout', 'cors', 'hout', 'hors', 'ws', 'wsrs', 'H', 'hasB', 'hasWs'] as const;
-export const GRU_BWD = ['dh', 'dhrs', 'do', 'dors', 'dr', 'drrs', 'R2', 'ws', 'wsrs', 'h', 'hrs', 'dgx', 'dgxrs', 'dgh', 'dghrs', 'H', 'hasDo'] as const;
+export const GRU_BWD = ['dh', 'dhrs', 'do', 'dors', 'dr', 'drrs', 'R2', 'ws', 'wsrs', 'h', 'hrs', 'dgx', 'dgxrs', 'dgh', 'dghrs', 'H', 'hasDo', 'resetAfter'] as const;
+/** Its backward from drh = ∂L/∂(r ⊙ h): the r blocks of dgx and dgh, and dh += drh ⊙ r. */
+export const GRU_RESET_BWD = ['drh', 'drhrs', 'ws', 'wsrs', 'h', 'hrs', 'dgx', 'dgxrs', 'dgh', 'dghrs', 'dh', 'dhrs', 'H'] as const;
 export const LSTM_BWD = ['dh', 'dhrs', 'do', 'dors', 'dr', 'drrs', 'R2', 'dc', 'dcrs', 'ws', 'wsrs', 'dg', 'dgrs', 'H', 'hasDo'] as const;
 
 type Fields<L extends readonly string[]> = Record<L[number], Local>;
@@ -83,13 +87,19 @@ function gruForward(m: ModuleBuilder): FunctionBuilder {
   const vm = new VMath(f);
   const i32 = (): Local => f.local(I32);
   const v = (): Local => f.local(V128);
-  const [r, j, n4, px, pg, pb, ph, po, pw] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [r, j, n4, px, pg, pgn, pb, ph, po, pw] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
   const [ar, az, ghn, rg, zg, an, nn, hp, t] = [v(), v(), v(), v(), v(), v(), v(), v(), v()];
   const [g1, g2, g3] = gateOffsets(f, p.H, 3) as [Local, Local, Local];
   c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4);
   c.range(r!, r0, r1, 1, () => {
     rowPtr(c, px!, p.x, r!, p.xrs, c0);
     rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
+    // reset-before: the n block W_hn (r ⊙ h) comes from its own view
+    c.get(p.hasGn).if();
+    rowPtr(c, pgn!, p.gn, r!, p.gnrs, c0);
+    c.else();
+    c.get(pg!).get(g2).op('i32.add').set(pgn!);
+    c.end();
     rowPtr(c, ph!, p.h, r!, p.hrs, c0);
     rowPtr(c, po!, p.out, r!, p.ors, c0);
     rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
@@ -102,13 +112,17 @@ function gruForward(m: ModuleBuilder): FunctionBuilder {
       load(c, px!, g1);
       load(c, pg!, g1).op('f32x4.add').set(az!);
       c.get(p.hasB).if().get(az!).get(pb!).get(g1).op('i32.add').mem('v128.load').op('f32x4.add').set(az!).end();
-      load(c, pg!, g2).set(ghn!);
+      load(c, pgn!, null).set(ghn!);
       c.get(p.hasB).if().get(ghn!).get(pb!).get(g2).op('i32.add').mem('v128.load').op('f32x4.add').set(ghn!).end();
       vm.sigmoid(ar!, rg!);
       vm.sigmoid(az!, zg!);
-      load(c, px!, g2).get(rg!).get(ghn!).op('f32x4.mul', 'f32x4.add').set(an!);
-      vm.tanh(an!, nn!);
       load(c, ph!, null).set(hp!);
+      c.get(p.hasGn).if();
+      load(c, px!, g2).get(ghn!).op('f32x4.add').set(an!);
+      c.else();
+      load(c, px!, g2).get(rg!).get(ghn!).op('f32x4.mul', 'f32x4.add').set(an!);
+      c.end();
+      vm.tanh(an!, nn!);
       // h' = n + z (h − n)
       c.get(nn!).get(zg!).get(hp!).get(nn!).op('f32x4.sub', 'f32x4.mul', 'f32x4.add').set(t!);
       store(c, po!, null, t!);
@@ -116,9 +130,39 @@ function gruForward(m: ModuleBuilder): FunctionBuilder {
       store(c, pw!, null, rg!);
       store(c, pw!, g1, zg!);
       store(c, pw!, g2, nn!);
+      // the last block: gh_n + b_n, or r ⊙ h (reset-before)
+      c.get(p.hasGn).if().get(rg!).get(hp!).op('f32x4.mul').set(ghn!).end();
       store(c, pw!, g3, ghn!);
       c.end();
-      for (const q of [px, pg, pb, ph, po, pw]) c.inc(q!, 16);
+      for (const q of [px, pg, pgn, pb, ph, po, pw]) c.inc(q!, 16);
+    });
+  });
+  return f;
+}
+
+function gruResetForward(m: ModuleBuilder): FunctionBuilder {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_reset_fwd', GRU_RESET_FWD);
+  const c = f.code;
+  const vm = new VMath(f);
+  const i32 = (): Local => f.local(I32);
+  const [r, j, n4, px, pg, pb, ph, po] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [a, rg, t] = [f.local(V128), f.local(V128), f.local(V128)];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
+  c.range(r!, r0, r1, 1, () => {
+    rowPtr(c, px!, p.x, r!, p.xrs, c0);
+    rowPtr(c, pg!, p.gh, r!, p.ghrs, c0);
+    rowPtr(c, ph!, p.h, r!, p.hrs, c0);
+    rowPtr(c, po!, p.rh, r!, p.rhrs, c0);
+    c.get(p.b).get(c0).i32(2).op('i32.shl', 'i32.add').set(pb!);
+    c.range(j!, 0, n4!, 1, () => {
+      load(c, px!, null);
+      load(c, pg!, null).op('f32x4.add').set(a);
+      c.get(p.hasB).if().get(a).get(pb!).mem('v128.load').op('f32x4.add').set(a).end();
+      vm.sigmoid(a, rg);
+      c.get(rg);
+      load(c, ph!, null).op('f32x4.mul').set(t);
+      store(c, po!, null, t);
+      for (const q of [px, pg, pb, ph, po]) c.inc(q!, 16);
     });
   });
   return f;
@@ -216,7 +260,6 @@ function gruBackward(m: ModuleBuilder): FunctionBuilder {
       load(c, pw!, null).set(rg!);
       load(c, pw!, g1).set(zg!);
       load(c, pw!, g2).set(n!);
-      load(c, pw!, g3).set(ghn!);
       // dn = g (1 − z)(1 − n²)
       c.get(g!).get(one!).get(zg!).op('f32x4.sub', 'f32x4.mul');
       c.get(one!).get(n!).get(n!).op('f32x4.mul', 'f32x4.sub', 'f32x4.mul').set(dn!);
@@ -224,19 +267,58 @@ function gruBackward(m: ModuleBuilder): FunctionBuilder {
       c.get(g!);
       load(c, ph!, null).get(n!).op('f32x4.sub', 'f32x4.mul');
       c.get(zg!).get(one!).get(zg!).op('f32x4.sub', 'f32x4.mul', 'f32x4.mul').set(dz!);
+      store(c, pgx!, g1, dz!);
+      store(c, pgx!, g2, dn!);
+      store(c, pgh!, g1, dz!);
+      c.get(p.resetAfter).if();
       // dr = dn · ghn · r (1 − r)
+      load(c, pw!, g3).set(ghn!);
       c.get(dn!).get(ghn!).op('f32x4.mul');
       c.get(rg!).get(one!).get(rg!).op('f32x4.sub', 'f32x4.mul', 'f32x4.mul').set(dr!);
       store(c, pgx!, null, dr!);
-      store(c, pgx!, g1, dz!);
-      store(c, pgx!, g2, dn!);
       store(c, pgh!, null, dr!);
-      store(c, pgh!, g1, dz!);
       c.get(dn!).get(rg!).op('f32x4.mul').set(t!);
       store(c, pgh!, g2, t!);
+      c.else();
+      // reset-before: the r blocks are rnn_gru_reset_bwd's, after the W_hn product
+      store(c, pgh!, g2, dn!);
+      c.end();
       c.get(g!).get(zg!).op('f32x4.mul').set(t!);
       store(c, pdh!, null, t!);
       for (const q of [pdh, pdo, pdr, pw, ph, pgx, pgh]) c.inc(q!, 16);
+    });
+  });
+  return f;
+}
+
+function gruResetBackward(m: ModuleBuilder): FunctionBuilder {
+  const { f, p, r0, r1, c0, c1 } = kernel(m, 'rnn_gru_reset_bwd', GRU_RESET_BWD);
+  const c = f.code;
+  const i32 = (): Local => f.local(I32);
+  const v = (): Local => f.local(V128);
+  const [r, j, n4, pd, pw, ph, pgx, pgh, pdh] = [i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32(), i32()];
+  const [d, rg, t, one] = [v(), v(), v(), v()];
+  c.get(c1).get(c0).op('i32.sub').i32(2).op('i32.shr_s').set(n4!);
+  c.f32x4(1).set(one!);
+  c.range(r!, r0, r1, 1, () => {
+    rowPtr(c, pd!, p.drh, r!, p.drhrs, c0);
+    rowPtr(c, pw!, p.ws, r!, p.wsrs, c0);
+    rowPtr(c, ph!, p.h, r!, p.hrs, c0);
+    rowPtr(c, pgx!, p.dgx, r!, p.dgxrs, c0);
+    rowPtr(c, pgh!, p.dgh, r!, p.dghrs, c0);
+    rowPtr(c, pdh!, p.dh, r!, p.dhrs, c0);
+    c.range(j!, 0, n4!, 1, () => {
+      load(c, pd!, null).set(d!);
+      load(c, pw!, null).set(rg!);
+      // dr = drh · h · r (1 − r)
+      c.get(d!);
+      load(c, ph!, null).op('f32x4.mul');
+      c.get(rg!).get(one!).get(rg!).op('f32x4.sub', 'f32x4.mul', 'f32x4.mul').set(t!);
+      store(c, pgx!, null, t!);
+      store(c, pgh!, null, t!);
+      load(c, pdh!, null).get(d!).get(rg!).op('f32x4.mul', 'f32x4.add').set(t!);
+      store(c, pdh!, null, t!);
+      for (const q of [pd, pw, ph, pgx, pgh, pdh]) c.inc(q!, 16);
     });
   });
   return f;
@@ -303,17 +385,22 @@ function lstmBackward(m: ModuleBuilder): FunctionBuilder {
 
 /**
  * `rnn_seq_fwd(tid, params, j0, j1)`: one whole forward step for hidden columns [j0, j1)
- * (multiples of 8): gh[:, g·H + j0 : g·H + j1] = A · Bp for every gate g (A the previous
- * state [R, K], Bp the packed W_hhᵀ, through `mm_compute`), then the gate kernel on those
- * columns. Threads take disjoint column blocks, so one job (one barrier) runs a step.
+ * (multiples of 8): gh[:, g·H + j0 : g·H + j1] = A · Bp for gates g in [g0, g1) (A the
+ * previous state [R, K], Bp the packed W_hhᵀ, through `mm_compute`), then the gate kernel
+ * `kind` (0 GRU, 1 LSTM, 2 the reset-before GRU's reset gate) on those columns. Threads take
+ * disjoint column blocks, so one job (one barrier) runs a step; a reset-before GRU step is
+ * two jobs (gates r, z and the reset gate; then gate n from r ⊙ h and the GRU kernel).
  */
-export const SEQ_FWD = ['gate', 'lstm', 'a', 'rsA', 'R', 'K', 'bp', 'GH', 'gh', 'scratch', 'G', 'H'] as const;
+export const SEQ_FWD = ['gate', 'kind', 'a', 'rsA', 'R', 'K', 'bp', 'GH', 'gh', 'scratch', 'g0', 'g1', 'H'] as const;
 /**
  * `rnn_seq_bwd(tid, params, j0, j1)`: one backward step for hidden columns [j0, j1): when
- * `hasRec`, rec[:, j0:j1] = A · Bp (A the next step's dgh [Rp, K = G·H], Bp the packed W_hh),
- * then the backward gate kernel on those columns (its `dr` is rec).
+ * `hasRec`, rec[:, j0:j1] = A · Bp (A [Rp, K], Bp a packed block of W_hh), then the backward
+ * gate kernel `kind` (0 GRU, 1 LSTM, 2 the reset-before GRU's reset gate) on those columns.
  */
-export const SEQ_BWD = ['gate', 'lstm', 'hasRec', 'a', 'rsA', 'Rp', 'K', 'bp', 'N', 'rec', 'scratch', 'R'] as const;
+export const SEQ_BWD = ['gate', 'kind', 'hasRec', 'a', 'rsA', 'Rp', 'K', 'bp', 'N', 'rec', 'scratch', 'R'] as const;
+
+/** Gate kernels of `rnn_seq_fwd` / `rnn_seq_bwd` by `kind`. */
+export const SEQ_KIND = { gru: 0, lstm: 1, gruReset: 2 } as const;
 
 function seqKernel<L extends readonly string[]>(m: ModuleBuilder, name: string, layout: L): { f: FunctionBuilder; p: Fields<L>; tid: Local; j0: Local; j1: Local } {
   const f = m.func([I32, I32, I32, I32], [], name);
@@ -327,20 +414,28 @@ function seqKernel<L extends readonly string[]>(m: ModuleBuilder, name: string, 
   return { f, p: p as Fields<L>, tid: tid!, j0: j0!, j1: j1! };
 }
 
+/** Calls the gate kernel `kinds[kind]` as `(gate, 0, R, j0, j1)`. */
+function callKind(c: Code, kind: Local, kinds: readonly FunctionBuilder[], gate: Local, R: Local, j0: Local, j1: Local): void {
+  kinds.forEach((k, i) => {
+    if (i < kinds.length - 1) c.get(kind).i32(i).op('i32.eq').if();
+    c.get(gate).i32(0).get(R).get(j0).get(j1).call(k);
+    if (i < kinds.length - 1) c.else();
+  });
+  for (let i = 0; i < kinds.length - 1; i++) c.end();
+}
+
 /** Adds the recurrent gate kernels (and the sequence-step kernels that call `compute`, the matmul) to the backend's kernel module. */
 export function recurrentKernels(m: ModuleBuilder, compute: FunctionBuilder): void {
-  const gruFwd = gruForward(m);
-  const lstmFwd = lstmForward(m);
-  const gruBwd = gruBackward(m);
-  const lstmBwd = lstmBackward(m);
+  const fwd = [gruForward(m), lstmForward(m), gruResetForward(m)];
+  const bwd = [gruBackward(m), lstmBackward(m), gruResetBackward(m)];
   {
     const { f, p, tid, j0, j1 } = seqKernel(m, 'rnn_seq_fwd', SEQ_FWD);
     const c = f.code;
     const g = f.local(I32);
     const off = f.local(I32);
-    c.i32(0).set(g);
+    c.get(p.g0).set(g);
     c.while(
-      () => c.get(g).get(p.G).op('i32.lt_s'),
+      () => c.get(g).get(p.g1).op('i32.lt_s'),
       () => {
         c.get(g).get(p.H).op('i32.mul').set(off);
         c.get(tid).get(p.a).get(p.bp).get(p.gh).get(p.GH).get(p.K).get(p.rsA).i32(4).i32(0).get(p.R).get(p.scratch);
@@ -348,11 +443,7 @@ export function recurrentKernels(m: ModuleBuilder, compute: FunctionBuilder): vo
         c.inc(g, 1);
       },
     );
-    c.get(p.lstm).if();
-    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(lstmFwd);
-    c.else();
-    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(gruFwd);
-    c.end();
+    callKind(c, p.kind, fwd, p.gate, p.R, j0, j1);
   }
   {
     const { f, p, tid, j0, j1 } = seqKernel(m, 'rnn_seq_bwd', SEQ_BWD);
@@ -360,10 +451,6 @@ export function recurrentKernels(m: ModuleBuilder, compute: FunctionBuilder): vo
     c.get(p.hasRec).if();
     c.get(tid).get(p.a).get(p.bp).get(p.rec).get(p.N).get(p.K).get(p.rsA).i32(4).i32(0).get(p.Rp).get(p.scratch).get(j0).get(j1).call(compute);
     c.end();
-    c.get(p.lstm).if();
-    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(lstmBwd);
-    c.else();
-    c.get(p.gate).i32(0).get(p.R).get(j0).get(j1).call(gruBwd);
-    c.end();
+    callKind(c, p.kind, bwd, p.gate, p.R, j0, j1);
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The WGSL fused kernels (GRU/LSTM cell steps and their backward, SRU sequences, embedding
+ * The WGSL fused kernels (GRU/LSTM cell steps and their backward, the reset-before GRU's, SRU sequences, embedding
  * bags) against the CPU backend's kernels on identical buffers: strided and transposed views,
  * optional operands absent and present, outputs aliasing inputs (in-place states). Whole
  * buffers are compared afterwards, so a write outside the view fails too.
@@ -134,6 +134,37 @@ describe.skipIf(!gpu)(`WGSL fused kernels match the CPU backend${gpu ? '' : ` (s
           const dgh = s.mat(R, 3 * H, 11, 'padded');
           await both(s, 'gruCellBackward', [dh, dOut, dhRec, ws, out, dgx, dgh], `gruCellBackward ${layout}`);
           await both(s, 'gruCellBackward', [dh, null, null, ws, out, dgx, dgh], `gruCellBackward (no dOut, dhRec) ${layout}`);
+        } finally {
+          s.free();
+        }
+      }
+    }
+  });
+
+  it('the reset-before GRU step: gruResetGate, gruCell with ghn, gruCellBackward(resetAfter false), gruResetGateBackward', async () => {
+    const R = 3;
+    const H = 5;
+    for (const layout of layouts) {
+      for (const bias of [true, false]) {
+        const s = new Scope();
+        try {
+          const gx = s.mat(R, 3 * H, 41, layout);
+          const gh = s.mat(R, 2 * H, 42, layout === 'transposed' ? 'padded' : layout);
+          const bhh = bias ? s.vec(3 * H, 43) : null;
+          const bhr = bias ? s.vec(H, 44) : null;
+          const h = s.mat(R, H, 45, layout);
+          const rh = s.mat(R, H, 46);
+          await both(s, 'gruResetGate', [s.mat(R, H, 47, layout), s.mat(R, H, 48), bhr, h, rh], `gruResetGate ${layout} bias=${bias}`);
+          const ghn = s.mat(R, H, 49, layout);
+          const out = s.mat(R, H, 50);
+          const ws = s.mat(R, 4 * H, 51, 'padded');
+          await both(s, 'gruCell', [gx, gh, bhh, h, out, ws, ghn], `gruCell ghn ${layout} bias=${bias}`);
+          await both(s, 'gruCell', [gx, gh, bhh, h, h, null, ghn], `gruCell ghn in place ${layout} bias=${bias}`);
+          const dh = s.mat(R, H, 52);
+          const dgx = s.mat(R, 3 * H, 53);
+          const dgh = s.mat(R, 3 * H, 54, 'padded');
+          await both(s, 'gruCellBackward', [dh, s.mat(R, H, 55, layout), s.mat(R - 1, H, 56), ws, out, dgx, dgh, false], `gruCellBackward resetAfter=false ${layout}`);
+          await both(s, 'gruResetGateBackward', [s.mat(R, H, 57, layout), ws, out, s.mat(R, H, 58), s.mat(R, H, 59, 'padded'), dh], `gruResetGateBackward ${layout}`);
         } finally {
           s.free();
         }

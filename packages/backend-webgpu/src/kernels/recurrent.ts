@@ -26,13 +26,24 @@ function checkVec(op: string, v: TensorView | null, what: string, n: number): vo
 
 // ---- GRU --------------------------------------------------------------------------------------
 
-export function gruCell(rt: GpuRuntime, gx: TensorView, gh: TensorView, bhh: TensorView | null, h: TensorView, hOut: TensorView, ws: TensorView | null): void {
+export function gruCell(
+  rt: GpuRuntime,
+  gx: TensorView,
+  gh: TensorView,
+  bhh: TensorView | null,
+  h: TensorView,
+  hOut: TensorView,
+  ws: TensorView | null,
+  ghn: TensorView | null = null,
+): void {
   const op = 'gruCell';
   const R = h.shape[0]!;
   const H = h.shape[1]!;
   checkRows(op, h, 'h', H, R);
   checkRows(op, gx, 'gx', 3 * H, R);
-  checkRows(op, gh, 'gh', 3 * H, R);
+  // reset-before: gh holds the r and z blocks, ghn the n block W_hn (r ⊙ h)
+  checkRows(op, gh, 'gh', (ghn ? 2 : 3) * H, R);
+  checkRows(op, ghn, 'ghn', H, R);
   checkVec(op, bhh, 'bhh', 3 * H);
   checkRows(op, hOut, 'hOut', H, R);
   checkRows(op, ws, 'ws', 4 * H, R);
@@ -48,6 +59,7 @@ export function gruCell(rt: GpuRuntime, gx: TensorView, gh: TensorView, bhh: Ten
       { name: 'Hp', view: h },
       { name: 'O', view: hOut, write: true },
       { name: 'W', view: ws, write: true },
+      { name: 'GN', view: ghn },
     ],
     body: (has) => {
       const b = (k: string): string => (has.Bh ? ` + Bh(0, ${k})` : '');
@@ -55,14 +67,37 @@ export function gruCell(rt: GpuRuntime, gx: TensorView, gh: TensorView, bhh: Ten
   let H = S(0u);
   let ar = X(r, j) + G(r, j)${b('j')};
   let az = X(r, j + H) + G(r, j + H)${b('j + H')};
-  let ghn = G(r, j + 2 * H)${b('j + 2 * H')};
+  let ghn = ${has.GN ? 'GN(r, j)' : 'G(r, j + 2 * H)'}${b('j + 2 * H')};
   let rg = sigm(ar);
   let zg = sigm(az);
-  let nn = t_tanh(X(r, j + 2 * H) + rg * ghn);
+  let nn = t_tanh(X(r, j + 2 * H) + ${has.GN ? 'ghn' : 'rg * ghn'});
   let hp = Hp(r, j);
   O_set(r, j, (1.0 - zg) * nn + zg * hp);
-  ${has.W ? 'W_set(r, j, rg); W_set(r, j + H, zg); W_set(r, j + 2 * H, nn); W_set(r, j + 3 * H, ghn);' : ''}`;
+  ${has.W ? `W_set(r, j, rg); W_set(r, j + H, zg); W_set(r, j + 2 * H, nn); W_set(r, j + 3 * H, ${has.GN ? 'rg * hp' : 'ghn'});` : ''}`;
     },
+  });
+}
+
+/** The reset-before GRU's reset gate: rh = σ(gx_r + gh_r + b_r) ⊙ h (r blocks given). */
+export function gruResetGate(rt: GpuRuntime, gx: TensorView, gh: TensorView, bhr: TensorView | null, h: TensorView, rh: TensorView): void {
+  const op = 'gruResetGate';
+  const R = h.shape[0]!;
+  const H = h.shape[1]!;
+  for (const [v, what] of [[gx, 'gx'], [gh, 'gh'], [h, 'h'], [rh, 'rh']] as const) checkRows(op, v, what, H, R);
+  checkVec(op, bhr, 'bhr', H);
+  runRows(rt, {
+    name: 'fused.gruResetGate',
+    rows: R,
+    cols: H,
+    operands: [
+      { name: 'X', view: gx },
+      { name: 'G', view: gh },
+      { name: 'Bh', view: bhr },
+      { name: 'Hp', view: h },
+      { name: 'O', view: rh, write: true },
+    ],
+    body: (has) => `
+  O_set(r, j, sigm(X(r, j) + G(r, j)${has.Bh ? ' + Bh(0, j)' : ''}) * Hp(r, j));`,
   });
 }
 
@@ -82,6 +117,7 @@ export function gruCellBackward(
   h: TensorView,
   dgx: TensorView,
   dgh: TensorView,
+  resetAfter = true,
 ): void {
   const op = 'gruCellBackward';
   const R = dh.shape[0]!;
@@ -94,8 +130,17 @@ export function gruCellBackward(
   checkRows(op, dgx, 'dgx', 3 * H, R);
   checkRows(op, dgh, 'dgh', 3 * H, R);
   const R2 = dhRec ? Math.min(R, dhRec.shape[0]!) : 0;
+  // reset-before: the r blocks are gruResetGateBackward's, after the W_hn product
+  const rPart = resetAfter
+    ? `
+  let drPre = dnPre * W(r, j + 3 * H) * rg * (1.0 - rg);
+  GX_set(r, j, drPre);
+  GH_set(r, j, drPre);
+  GH_set(r, j + 2 * H, dnPre * rg);`
+    : `
+  GH_set(r, j + 2 * H, dnPre);`;
   runRows(rt, {
-    name: 'fused.gruCellBackward',
+    name: resetAfter ? 'fused.gruCellBackward' : 'fused.gruCellBackward.resetBefore',
     rows: R,
     cols: H,
     scalars: [H, R2],
@@ -114,18 +159,42 @@ ${totalGrad(has)}
   let rg = W(r, j);
   let zg = W(r, j + H);
   let nn = W(r, j + 2 * H);
-  let ghn = W(r, j + 3 * H);
   let hp = Hp(r, j);
   let dnPre = g * (1.0 - zg) * (1.0 - nn * nn);
   let dzPre = g * (hp - nn) * zg * (1.0 - zg);
-  let drPre = dnPre * ghn * rg * (1.0 - rg);
-  GX_set(r, j, drPre);
   GX_set(r, j + H, dzPre);
   GX_set(r, j + 2 * H, dnPre);
-  GH_set(r, j, drPre);
-  GH_set(r, j + H, dzPre);
-  GH_set(r, j + 2 * H, dnPre * rg);
+  GH_set(r, j + H, dzPre);${rPart}
   D_set(r, j, g * zg);`,
+  });
+}
+
+/** The r part of a reset-before GRU backward step from drh = ∂L/∂(r ⊙ h); dh += drh ⊙ r. */
+export function gruResetGateBackward(rt: GpuRuntime, drh: TensorView, ws: TensorView, h: TensorView, dgx: TensorView, dgh: TensorView, dh: TensorView): void {
+  const op = 'gruResetGateBackward';
+  const R = dh.shape[0]!;
+  const H = dh.shape[1]!;
+  for (const [v, what] of [[drh, 'drh'], [h, 'h'], [dgx, 'dgx'], [dgh, 'dgh'], [dh, 'dh']] as const) checkRows(op, v, what, H, R);
+  checkRows(op, ws, 'ws', 4 * H, R);
+  runRows(rt, {
+    name: 'fused.gruResetGateBackward',
+    rows: R,
+    cols: H,
+    operands: [
+      { name: 'DRH', view: drh },
+      { name: 'W', view: ws },
+      { name: 'Hp', view: h },
+      { name: 'GX', view: dgx, write: true },
+      { name: 'GH', view: dgh, write: true },
+      { name: 'D', view: dh, write: true },
+    ],
+    body: () => `
+  let d = DRH(r, j);
+  let rg = W(r, j);
+  let drPre = d * Hp(r, j) * rg * (1.0 - rg);
+  GX_set(r, j, drPre);
+  GH_set(r, j, drPre);
+  D_set(r, j, D(r, j) + d * rg);`,
   });
 }
 

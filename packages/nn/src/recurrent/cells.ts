@@ -32,11 +32,14 @@ export class RNNCellBase extends Module {
   /** Hidden-to-hidden bias [gates·H] (null without `bias`). */
   bias_hh: Parameter | null;
 
+  /** GRUCell: the reset gate's placement (see `GRUOptions.resetAfter`); true for the others. */
+  readonly resetAfter: boolean;
+
   constructor(
     protected readonly mode: RecurrentMode,
     inputSize: number,
     hiddenSize: number,
-    options: CellOptions = {},
+    options: CellOptions & { resetAfter?: boolean } = {},
   ) {
     super();
     for (const [k, v] of [['input_size', inputSize], ['hidden_size', hiddenSize]] as const) {
@@ -45,6 +48,9 @@ export class RNNCellBase extends Module {
     this.inputSize = inputSize;
     this.hiddenSize = hiddenSize;
     this.bias = options.bias ?? true;
+    this.resetAfter = options.resetAfter ?? true;
+    if (typeof this.resetAfter !== 'boolean') throw new TypeError(`resetAfter must be a boolean, got ${String(this.resetAfter)}`);
+    if (!this.resetAfter && mode !== 'gru') throw new ValueError('resetAfter is an option of GRU and GRUCell only');
     const f = { dtype: options.dtype, device: options.device };
     const G = GATES[mode] * hiddenSize;
     this.weight_ih = new Parameter(empty([G, inputSize], f));
@@ -91,6 +97,7 @@ export class RNNCellBase extends Module {
       c,
       [x.shape[0]!],
       false,
+      this.resetAfter,
     );
     r.hN.dispose();
     return { h1: r.out, c1: r.cN };
@@ -100,6 +107,7 @@ export class RNNCellBase extends Module {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += ', bias=False';
     if (this.mode === 'rnn_relu') s += ", nonlinearity='relu'";
+    if (!this.resetAfter) s += ', reset_after=False';
     return s;
   }
 }
@@ -126,9 +134,9 @@ export class RNNCell extends RNNCellBase {
   }
 }
 
-/** `nn.GRUCell(input_size, hidden_size, bias=True)`: gates r, z, n as in `nn.GRU`. */
+/** `nn.GRUCell(input_size, hidden_size, bias=True)`: gates r, z, n as in `nn.GRU` (`resetAfter` included). */
 export class GRUCell extends RNNCellBase {
-  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: CellOptions & { resetAfter?: boolean } = {}) {
     super('gru', inputSize, hiddenSize, options);
   }
 

@@ -1,6 +1,6 @@
 /** The recurrent family: RNN, GRU, LSTM, their cells, SRU, and `nn.utils.rnn`. */
 export { GRU, LSTM, RNN, RNNBase } from './rnn.js';
-export type { LSTMOptions, RNNBaseOptions, RNNOptions } from './rnn.js';
+export type { GRUOptions, LSTMOptions, RNNBaseOptions, RNNOptions } from './rnn.js';
 export { GRUCell, LSTMCell, RNNCell, RNNCellBase } from './cells.js';
 export { SRU } from './sru.js';
 export type { SRUOptions } from './sru.js';

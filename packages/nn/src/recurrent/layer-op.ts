@@ -12,6 +12,11 @@
  * - one fused gate kernel (`backend.fused.gruCell` / `lstmCell`), or the same arithmetic
  *   composed from tensor ops where the backend has no fused kernel.
  *
+ * A reset-before GRU (`resetAfter: false`, Cho et al. 2014 / Keras `reset_after=False`) needs r
+ * before gate n's product, so its step is two of each: `h W_rzᵀ`, the reset gate
+ * (`gruResetGate`: r ⊙ h), `(r ⊙ h) W_hnᵀ`, then `gruCell` with that product as `ghn`. Its
+ * workspace keeps r ⊙ h in place of gh_n + b_n (W_hn's weight gradient needs it).
+ *
  * Backward walks the steps in reverse with the fused backward step (or its composed
  * equivalent) and one matmul per step for the recurrent gradient; the weight gradients are
  * one matmul each over all steps at the end.
@@ -67,11 +72,13 @@ declare module '@torchlet/backend' {
       out: TensorView,
       ws: TensorView | null,
       hPrev: TensorView | null,
+      resetAfter?: boolean,
     ): boolean;
     /**
      * Backward of `recurrentForward`, equal to the per-step backward loop below: `dOut` [T·B, H]
      * or null, `dhState` [B, H] in/out (∂L/∂h_T → ∂L/∂h0), `dcState` in/out (LSTM), `hPrev`
      * (GRU, else null); writes `dgx` and `dgh` (LSTM: the same view). False when it cannot.
+     * `resetAfter` false: the reset-before GRU (see `gruCell`'s `ghn`).
      */
     recurrentBackward(
       mode: 'gru' | 'lstm',
@@ -85,6 +92,7 @@ declare module '@torchlet/backend' {
       hPrev: TensorView | null,
       dgx: TensorView,
       dgh: TensorView,
+      resetAfter?: boolean,
     ): boolean;
   }
 }
@@ -100,6 +108,8 @@ export interface RecurrentLayerAttrs {
   readonly hasProj: boolean;
   /** Keep the workspace backward needs (false under noGrad or when nothing requires grad). */
   readonly saveForBackward: boolean;
+  /** GRU only: false for the reset-before form (r multiplies h before W_hn). Default true. */
+  readonly resetAfter?: boolean;
 }
 
 /** Gates per mode: rows of W_ih / W_hh are G·H. */
@@ -132,6 +142,11 @@ export function stepOffsets(batchSizes: readonly number[]): number[] {
 function rows(t: Tensor, start: number, count: number): Tensor {
   const cols = t.shape[1]!;
   return viewOf(t, [count, cols], [cols, 1], t.offset + start * cols);
+}
+
+/** Rows [start, start + count) of a 2-D view of any strides. */
+function rowRange(t: Tensor, start: number, count: number): Tensor {
+  return viewOf(t, [count, t.shape[1]!], t.strides, t.offset + start * t.strides[0]!);
 }
 
 /** Columns [start, start + count) of a 2-D view. */
@@ -183,7 +198,8 @@ function scoped(fn: (track: <T extends Tensor>(t: T) => T) => void): void {
   }
 }
 
-function gruStepComposed(gx: Tensor, gh: Tensor, bhh: Tensor | null, h: Tensor, hOut: Tensor, ws: Tensor | null): void {
+/** One GRU step; with `ghn` (reset-before) gh is [R, 2H] and ghn = W_hn (r ⊙ h). */
+function gruStepComposed(gx: Tensor, gh: Tensor, bhh: Tensor | null, h: Tensor, hOut: Tensor, ws: Tensor | null, ghn: Tensor | null = null): void {
   const H = h.shape[1]!;
   scoped((k) => {
     const part = (t: Tensor, g: number): Tensor => k(cols(t, g * H, H));
@@ -195,38 +211,70 @@ function gruStepComposed(gx: Tensor, gh: Tensor, bhh: Tensor | null, h: Tensor, 
     };
     const r = k(sigmoid(k(add(part(gx, 0), withB(gh, 0)))));
     const z = k(sigmoid(k(add(part(gx, 1), withB(gh, 1)))));
-    const ghn = withB(gh, 2);
-    const n = k(tanh(k(add(part(gx, 2), k(mul(r, ghn))))));
+    let nPre: Tensor;
+    let last: Tensor;
+    if (ghn) {
+      const b = bias(bhh, 2 * H, H);
+      nPre = k(add(part(gx, 2), b ? k(add(ghn, k(b))) : ghn));
+      last = k(mul(r, h));
+    } else {
+      last = withB(gh, 2);
+      nPre = k(add(part(gx, 2), k(mul(r, last))));
+    }
+    const n = k(tanh(nPre));
     // h' = (1 − z) n + z h = n + z (h − n)
     const hNew = k(add(n, k(mul(z, k(add(h, k(mul(n, -1))))))));
     if (ws) {
       copy_(k(cols(ws, 0, H)), r);
       copy_(k(cols(ws, H, H)), z);
       copy_(k(cols(ws, 2 * H, H)), n);
-      copy_(k(cols(ws, 3 * H, H)), ghn);
+      copy_(k(cols(ws, 3 * H, H)), last);
     }
     copy_(hOut, hNew);
   });
 }
 
-function gruStepBackwardComposed(dh: Tensor, dOut: Tensor | null, dhRec: Tensor | null, ws: Tensor, h: Tensor, dgx: Tensor, dgh: Tensor): void {
+/** The reset-before GRU's reset gate: rh = σ(gx_r + gh_r + b_r) ⊙ h (r blocks given). */
+function gruResetGateComposed(gx: Tensor, gh: Tensor, bhr: Tensor | null, h: Tensor, rh: Tensor): void {
+  scoped((k) => {
+    let a = k(add(gx, gh));
+    if (bhr) a = k(add(a, bhr));
+    copy_(rh, k(mul(k(sigmoid(a)), h)));
+  });
+}
+
+function gruStepBackwardComposed(dh: Tensor, dOut: Tensor | null, dhRec: Tensor | null, ws: Tensor, h: Tensor, dgx: Tensor, dgh: Tensor, resetAfter = true): void {
   const H = dh.shape[1]!;
   scoped((k) => {
     const g = totalGrad(dh, dOut, dhRec, k);
     const r = k(cols(ws, 0, H));
     const z = k(cols(ws, H, H));
     const n = k(cols(ws, 2 * H, H));
-    const ghn = k(cols(ws, 3 * H, H));
     const dnPre = k(mul(k(mul(g, k(sub(1, z)))), k(sub(1, k(square(n))))));
     const dzPre = k(mul(k(mul(g, k(add(h, k(mul(n, -1)))))), k(mul(z, k(sub(1, z))))));
-    const drPre = k(mul(k(mul(dnPre, ghn)), k(mul(r, k(sub(1, r))))));
-    copy_(k(cols(dgx, 0, H)), drPre);
     copy_(k(cols(dgx, H, H)), dzPre);
     copy_(k(cols(dgx, 2 * H, H)), dnPre);
-    copy_(k(cols(dgh, 0, H)), drPre);
     copy_(k(cols(dgh, H, H)), dzPre);
-    copy_(k(cols(dgh, 2 * H, H)), k(mul(dnPre, r)));
+    if (resetAfter) {
+      const ghn = k(cols(ws, 3 * H, H));
+      const drPre = k(mul(k(mul(dnPre, ghn)), k(mul(r, k(sub(1, r))))));
+      copy_(k(cols(dgx, 0, H)), drPre);
+      copy_(k(cols(dgh, 0, H)), drPre);
+      copy_(k(cols(dgh, 2 * H, H)), k(mul(dnPre, r)));
+    } else copy_(k(cols(dgh, 2 * H, H)), dnPre);
     copy_(dh, k(mul(g, z)));
+  });
+}
+
+/** The r part of a reset-before GRU backward step from drh = ∂L/∂(r ⊙ h); dh += drh ⊙ r. */
+function gruResetGateBackwardComposed(drh: Tensor, ws: Tensor, h: Tensor, dgx: Tensor, dgh: Tensor, dh: Tensor): void {
+  const H = dh.shape[1]!;
+  scoped((k) => {
+    const r = k(cols(ws, 0, H));
+    const drPre = k(mul(k(mul(drh, h)), k(mul(r, k(sub(1, r))))));
+    copy_(dgx, drPre);
+    copy_(dgh, drPre);
+    copy_(dh, k(add(dh, k(mul(drh, r)))));
   });
 }
 
@@ -327,7 +375,9 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   const GH = whh.shape[0]!;
   const H = GH / GATES[mode];
   const fused = backend.fused;
-  const useGru = mode === 'gru' && fused.gruCell !== undefined;
+  // reset-before GRU: the step's second matmul needs r ⊙ h first
+  const rb = mode === 'gru' && attrs.resetAfter === false;
+  const useGru = mode === 'gru' && fused.gruCell !== undefined && (!rb || fused.gruResetGate !== undefined);
   const useLstm = mode === 'lstm' && fused.lstmCell !== undefined;
 
   const out = allocTensor([N, P], dtype, device);
@@ -341,9 +391,14 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   const ws = save ? allocTensor([N, WS[mode] * H], dtype, device) : empty0(gx);
   const hPrev = save ? allocTensor([N, P], dtype, device) : empty0(gx);
   const hTilde = whr ? allocTensor([N, H], dtype, device) : empty0(gx);
-  const gh = allocTensor([B, GH], dtype, device);
+  const gh = allocTensor([B, rb ? 2 * H : GH], dtype, device);
   const whhT = tview(whh);
   const whrT = whr ? tview(whr) : null;
+  // reset-before: W_rzᵀ and W_hnᵀ, and the step's r ⊙ h and W_hn (r ⊙ h)
+  const wRz = rb ? rowRange(whh, 0, 2 * H) : null;
+  const wN = rb ? rowRange(whh, 2 * H, H) : null;
+  const rh = rb ? allocTensor([B, H], dtype, device) : null;
+  const ghn = rb ? allocTensor([B, H], dtype, device) : null;
   const offsets = stepOffsets(batchSizes);
   const T = batchSizes.length;
   // Every sequence active at every step (unpacked input): each step reads its state straight
@@ -356,7 +411,7 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
     (mode === 'gru' || mode === 'lstm') &&
     !whr &&
     fused.recurrentForward !== undefined &&
-    fused.recurrentForward(mode, gx.kernelView, whh.kernelView, bhh?.kernelView ?? null, T, reverse, hState.kernelView, cState?.kernelView ?? null, out.kernelView, save ? ws.kernelView : null, save ? hPrev.kernelView : null);
+    fused.recurrentForward(mode, gx.kernelView, whh.kernelView, bhh?.kernelView ?? null, T, reverse, hState.kernelView, cState?.kernelView ?? null, out.kernelView, save ? ws.kernelView : null, save ? hPrev.kernelView : null, !rb);
   let prevOut: Tensor | null = null;
   try {
     for (let s = 0; s < T && !whole; s++) {
@@ -372,13 +427,24 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
         const hRows = uniform && prevOut ? prevOut : v(rows(hState, 0, R));
         if (save && !uniform) assign(v(rows(hPrev, off, R)), hRows);
         const ghRows = v(rows(gh, 0, R));
-        mm(backend, hRows.kernelView, whhT, ghRows);
+        mm(backend, hRows.kernelView, rb ? tview(wRz!) : whhT, ghRows);
         const gxRows = v(rows(gx, off, R));
         const outRows = v(rows(out, off, R));
         const wsRows = save ? v(rows(ws, off, R)) : null;
         if (mode === 'gru') {
-          if (useGru) fused.gruCell!(gxRows.kernelView, ghRows.kernelView, bhh?.kernelView ?? null, hRows.kernelView, outRows.kernelView, wsRows?.kernelView ?? null);
-          else gruStepComposed(gxRows, ghRows, bhh, hRows, outRows, wsRows);
+          let ghnRows: Tensor | null = null;
+          if (rb) {
+            const rhRows = v(rows(rh!, 0, R));
+            const [gxr, ghr] = [v(cols(gxRows, 0, H)), v(cols(ghRows, 0, H))];
+            const bhr = bhh ? v(bias(bhh, 0, H)!) : null;
+            if (useGru) fused.gruResetGate!(gxr.kernelView, ghr.kernelView, bhr?.kernelView ?? null, hRows.kernelView, rhRows.kernelView);
+            else gruResetGateComposed(gxr, ghr, bhr, hRows, rhRows);
+            ghnRows = v(rows(ghn!, 0, R));
+            mm(backend, rhRows.kernelView, tview(wN!), ghnRows);
+          }
+          if (useGru) {
+            fused.gruCell!(gxRows.kernelView, ghRows.kernelView, bhh?.kernelView ?? null, hRows.kernelView, outRows.kernelView, wsRows?.kernelView ?? null, ghnRows?.kernelView ?? null);
+          } else gruStepComposed(gxRows, ghRows, bhh, hRows, outRows, wsRows, ghnRows);
         } else if (mode === 'lstm') {
           const cRows = v(rows(cState!, 0, R));
           const hOut = whr ? v(rows(hTilde, off, R)) : outRows;
@@ -416,6 +482,7 @@ function forward(inputs: readonly Tensor[], attrs: RecurrentLayerAttrs): Tensor[
   } finally {
     prevOut?.dispose();
     gh.dispose();
+    for (const t of [wRz, wN, rh, ghn]) t?.dispose();
   }
   return [out, hState, cState ?? empty0(gx), ws, hPrev, hTilde];
 }
@@ -456,6 +523,7 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
   const dOut = grads[0] ?? null;
   const dhN = grads[1] ?? null;
   const dcN = grads[2] ?? null;
+  const rb = mode === 'gru' && attrs.resetAfter === false;
 
   const contiguousCopy = (g: Tensor | null, shape: readonly number[]): Tensor => {
     const t = allocTensor(shape, dtype, device);
@@ -472,18 +540,22 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
   const dhTilde = whr ? allocTensor([B, H], dtype, device) : null;
   const rec = allocTensor([B, P], dtype, device);
   let recRows = 0;
-  const whhV = whh.kernelView;
+  // reset-before: ∂L/∂h_{t−1} gets dgh_rz W_rz through the matmul and drh ⊙ r from the reset gate's backward
+  const wRz = rb ? rowRange(whh, 0, 2 * H) : null;
+  const wN = rb ? rowRange(whh, 2 * H, H) : null;
+  const drh = rb ? allocTensor([B, H], dtype, device) : null;
+  const whhV = wRz ? wRz.kernelView : whh.kernelView;
   const whrV = whr ? whr.kernelView : null;
   const offsets = stepOffsets(batchSizes);
   const T = batchSizes.length;
-  const useGru = mode === 'gru' && fused.gruCellBackward !== undefined;
+  const useGru = mode === 'gru' && fused.gruCellBackward !== undefined && (!rb || fused.gruResetGateBackward !== undefined);
   const useLstm = mode === 'lstm' && fused.lstmCellBackward !== undefined;
   const whole =
     (mode === 'gru' || mode === 'lstm') &&
     !whr &&
     batchSizes.every((b) => b === B) &&
     fused.recurrentBackward !== undefined &&
-    fused.recurrentBackward(mode, whhV, T, reverse, dOutC?.kernelView ?? null, dhState.kernelView, dcState?.kernelView ?? null, ws.kernelView, mode === 'gru' ? hPrev.kernelView : null, dgx.kernelView, dgh.kernelView);
+    fused.recurrentBackward(mode, whh.kernelView, T, reverse, dOutC?.kernelView ?? null, dhState.kernelView, dcState?.kernelView ?? null, ws.kernelView, mode === 'gru' ? hPrev.kernelView : null, dgx.kernelView, dgh.kernelView, !rb);
   try {
     for (let s = T - 1; s >= 0 && !whole; s--) {
       const t = reverse ? T - 1 - s : s;
@@ -510,8 +582,15 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
         if (mode === 'gru') {
           const hp = v(rows(hPrev, off, R));
           if (useGru) {
-            fused.gruCellBackward!(dh.kernelView, dO?.kernelView ?? null, dr?.kernelView ?? null, wsRows.kernelView, hp.kernelView, dgxRows.kernelView, dghRows.kernelView);
-          } else gruStepBackwardComposed(dh, dO, dr, wsRows, hp, dgxRows, dghRows);
+            fused.gruCellBackward!(dh.kernelView, dO?.kernelView ?? null, dr?.kernelView ?? null, wsRows.kernelView, hp.kernelView, dgxRows.kernelView, dghRows.kernelView, !rb);
+          } else gruStepBackwardComposed(dh, dO, dr, wsRows, hp, dgxRows, dghRows, !rb);
+          if (rb) {
+            const drhRows = v(rows(drh!, 0, R));
+            mm(backend, v(cols(dghRows, 2 * H, H)).kernelView, wN!.kernelView, drhRows);
+            const [dgxr, dghr] = [v(cols(dgxRows, 0, H)), v(cols(dghRows, 0, H))];
+            if (useGru) fused.gruResetGateBackward!(drhRows.kernelView, wsRows.kernelView, hp.kernelView, dgxr.kernelView, dghr.kernelView, dh.kernelView);
+            else gruResetGateBackwardComposed(drhRows, wsRows, hp, dgxr, dghr, dh);
+          }
         } else if (mode === 'lstm') {
           const dc = v(rows(dcState!, 0, R));
           if (whr) {
@@ -529,8 +608,8 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
         } else {
           rnnStepBackward(mode, dh, dO, dr, wsRows, dgxRows);
         }
-        // The recurrent gradient for the previous step: ∂L/∂h_{t−1} += dgh W_hh.
-        mm(backend, dghRows.kernelView, whhV, v(rows(rec, 0, R)));
+        // The recurrent gradient for the previous step: ∂L/∂h_{t−1} += dgh W_hh (reset-before: the r, z blocks).
+        mm(backend, (rb ? v(cols(dghRows, 0, 2 * H)) : dghRows).kernelView, whhV, v(rows(rec, 0, R)));
         recRows = R;
       } finally {
         for (const x of views) x.dispose();
@@ -548,7 +627,13 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
     result[1] = dhState;
     if (ctx.needsInputGrad(2)) {
       const dW = allocTensor([GH, P], dtype, device);
-      mm(backend, tview(dgh), hPrev.kernelView, dW);
+      if (rb) {
+        // W_rz from the previous states, W_hn from r ⊙ h (the workspace's last block)
+        const parts = [rows(dW, 0, 2 * H), cols(dgh, 0, 2 * H), rows(dW, 2 * H, H), cols(dgh, 2 * H, H), cols(ws, 3 * H, H)];
+        mm(backend, tview(parts[1]!), hPrev.kernelView, parts[0]!);
+        mm(backend, tview(parts[3]!), parts[4]!.kernelView, parts[2]!);
+        for (const t of parts) t.dispose();
+      } else mm(backend, tview(dgh), hPrev.kernelView, dW);
       result[2] = dW;
     }
     if (idx.bhh >= 0 && ctx.needsInputGrad(idx.bhh)) result[idx.bhh] = sum(dgh, 0);
@@ -561,6 +646,7 @@ function backwardImpl(ctx: BackwardContext<RecurrentLayerAttrs>, grads: readonly
     return result;
   } finally {
     rec.dispose();
+    for (const t of [wRz, wN, drh]) t?.dispose();
     dOutC?.dispose();
     if (dgh !== dgx) dgh.dispose();
     dhTot?.dispose();
@@ -589,4 +675,11 @@ defineDerivatives({
 });
 
 // Re-exported for the cells' tests of the composed steps.
-export const composedSteps = { gruStepComposed, gruStepBackwardComposed, lstmStepComposed, lstmStepBackwardComposed };
+export const composedSteps = {
+  gruStepComposed,
+  gruStepBackwardComposed,
+  gruResetGateComposed,
+  gruResetGateBackwardComposed,
+  lstmStepComposed,
+  lstmStepBackwardComposed,
+};

@@ -9,7 +9,7 @@ import { PackedSequence, packPaddedSequence, packSequence, padPackedSequence, pa
 import { GRU, LSTM, RNN, runLayer } from './rnn.js';
 import { SRU, sruLayer } from './sru.js';
 
-const FUSED_NAMES = ['gruCell', 'gruCellBackward', 'lstmCell', 'lstmCellBackward', 'sruSequence', 'sruSequenceBackward'] as const;
+const FUSED_NAMES = ['gruCell', 'gruCellBackward', 'gruResetGate', 'gruResetGateBackward', 'lstmCell', 'lstmCellBackward', 'sruSequence', 'sruSequenceBackward'] as const;
 
 /** Runs `fn` with the CPU backend's recurrent fused kernels removed (the composed path). */
 function withoutFused<T>(fn: () => T): T {
@@ -38,6 +38,8 @@ interface LayerSetup {
   mode: RecurrentMode;
   proj: boolean;
   bias: boolean;
+  /** GRU: false for the reset-before form. */
+  resetAfter?: boolean;
 }
 
 /** Random operands of one layer-direction: x [N, I], weights, h0, c0. */
@@ -63,7 +65,7 @@ function layerFn(s: LayerSetup, batchSizes: number[], reverse: boolean) {
     const bhh = s.bias ? xs[k++]! : null;
     const c0 = s.mode === 'lstm' ? xs[k++]! : null;
     const whr = s.proj ? xs[k]! : null;
-    const r = runLayer(s.mode, x, { wih, whh, bih, bhh, whr }, h0, c0, batchSizes, reverse);
+    const r = runLayer(s.mode, x, { wih, whh, bih, bhh, whr }, h0, c0, batchSizes, reverse, s.resetAfter ?? true);
     return r.cN ? [r.out, r.hN, r.cN] : [r.out, r.hN];
   };
 }
@@ -73,10 +75,12 @@ const SETUPS: LayerSetup[] = [
   { mode: 'rnn_relu', proj: false, bias: true },
   { mode: 'gru', proj: false, bias: true },
   { mode: 'gru', proj: false, bias: false },
+  { mode: 'gru', proj: false, bias: true, resetAfter: false },
+  { mode: 'gru', proj: false, bias: false, resetAfter: false },
   { mode: 'lstm', proj: false, bias: true },
   { mode: 'lstm', proj: true, bias: true },
 ];
-const name = (s: LayerSetup): string => `${s.mode}${s.proj ? '+proj' : ''}${s.bias ? '' : ' no bias'}`;
+const name = (s: LayerSetup): string => `${s.mode}${s.resetAfter === false ? ' (reset before)' : ''}${s.proj ? '+proj' : ''}${s.bias ? '' : ' no bias'}`;
 
 /** Output values and input gradients of Σ out·w for one run. */
 function valuesAndGrads(fn: (...xs: Tensor[]) => Tensor[], xs: Tensor[]): Tensor[] {
@@ -133,8 +137,8 @@ describe('gradcheck (float64)', () => {
 
   test('RNNCell, GRUCell and LSTMCell modules in float64', () => {
     torch.manualSeed(4);
-    for (const Cell of [RNNCell, GRUCell]) {
-      const cell = new Cell(3, 4, { dtype: 'float64' });
+    for (const make of [() => new RNNCell(3, 4, { dtype: 'float64' }), () => new GRUCell(3, 4, { dtype: 'float64' }), () => new GRUCell(3, 4, { dtype: 'float64', resetAfter: false })]) {
+      const cell = make();
       const x = torch.randn([2, 3], { dtype: 'float64' }).requiresGrad_(true);
       const h = torch.randn([2, 4], { dtype: 'float64' }).requiresGrad_(true);
       const params = cell.parameters();
@@ -273,6 +277,8 @@ describe('RNN / GRU / LSTM modules', () => {
       expect(hi - lo).toBeGreaterThan(bound);
     }
     expect(new GRU(4, 6).toString()).toBe('GRU(4, 6)');
+    expect(new GRU(4, 6, { resetAfter: false }).toString()).toBe('GRU(4, 6, reset_after=False)');
+    expect(new GRUCell(4, 6, { resetAfter: false }).toString()).toBe('GRUCell(4, 6, reset_after=False)');
     expect(m.toString()).toBe('LSTM(10, 20, proj_size=5, num_layers=2, bidirectional=True)');
     m.dispose();
   });
@@ -384,6 +390,8 @@ describe('errors name the expected and actual shapes (PyTorch wording)', () => {
   test('constructor arguments', () => {
     expect(() => new RNN(10, 20, { nonlinearity: 'foo' as 'tanh' })).toThrow("Unknown nonlinearity 'foo'");
     expect(() => new LSTM(10, 20, { projSize: 20 })).toThrow('proj_size has to be smaller than hidden_size');
+    expect(() => new LSTM(10, 20, { resetAfter: false } as object)).toThrow('resetAfter is an option of GRU and GRUCell only');
+    expect(() => new GRU(10, 20, { resetAfter: 0 as unknown as boolean })).toThrow('resetAfter must be a boolean, got 0');
   });
 
   test('lengths: unsorted with enforceSorted, zero, too long, wrong count', () => {

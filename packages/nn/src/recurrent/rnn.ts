@@ -64,6 +64,16 @@ export interface RNNOptions extends RNNBaseOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+export interface GRUOptions extends RNNBaseOptions {
+  /**
+   * Where the reset gate applies (default true, PyTorch's and cuDNN's form):
+   * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)). With false, the original form of Cho et al.
+   * (Keras `reset_after=False`, the only one TensorFlow.js accepts):
+   * n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). Same parameters and shapes either way.
+   */
+  resetAfter?: boolean;
+}
+
 /** Options of `LSTM`. */
 export interface LSTMOptions extends RNNBaseOptions {
   /** Project h to this size with `weight_hr` (0 = none, default). */
@@ -112,6 +122,7 @@ export function runLayer(
   c0: Tensor | null,
   batchSizes: readonly number[],
   reverse: boolean,
+  resetAfter = true,
 ): { out: Tensor; hN: Tensor; cN: Tensor | null } {
   const gx = w.bih ? addmm(w.bih, x, transpose2d(w.wih)) : matmul(x, transpose2d(w.wih));
   const inputs = [gx, h0, w.whh];
@@ -125,6 +136,7 @@ export function runLayer(
     hasBias: w.bhh !== null,
     hasProj: w.whr !== null,
     saveForBackward: isGradEnabled() && inputs.some((t) => t.requiresGrad),
+    ...(mode === 'gru' && !resetAfter ? { resetAfter: false } : {}),
   };
   const outs = dispatch(recurrentLayerOp, inputs, attrs) as Tensor[];
   gx.dispose();
@@ -153,8 +165,10 @@ export class RNNBase extends Module {
   readonly bidirectional: boolean;
   /** The LSTM's projection size (0: none). */
   readonly projSize: number;
+  /** GRU: the reset gate's placement (see `GRUOptions.resetAfter`); true for the other modes. */
+  readonly resetAfter: boolean;
 
-  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNBaseOptions & { projSize?: number } = {}) {
+  constructor(mode: RecurrentMode, inputSize: number, hiddenSize: number, options: RNNBaseOptions & { projSize?: number; resetAfter?: boolean } = {}) {
     super();
     const name = MODE_NAME[mode];
     this.mode = mode;
@@ -166,6 +180,9 @@ export class RNNBase extends Module {
     this.dropout = options.dropout ?? 0;
     this.bidirectional = options.bidirectional ?? false;
     this.projSize = options.projSize ?? 0;
+    this.resetAfter = options.resetAfter ?? true;
+    if (typeof this.resetAfter !== 'boolean') throw new TypeError(`resetAfter must be a boolean, got ${String(this.resetAfter)}`);
+    if (!this.resetAfter && mode !== 'gru') throw new ValueError('resetAfter is an option of GRU and GRUCell only');
     for (const [k, v] of [['input_size', inputSize], ['hidden_size', hiddenSize], ['num_layers', this.numLayers]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${k} should be a positive integer (got ${v}) in ${name}`);
     }
@@ -239,7 +256,7 @@ export class RNNBase extends Module {
       const outs: Tensor[] = [];
       for (let d = 0; d < D; d++) {
         const i = layer * D + d;
-        const r = runLayer(this.mode, layerInput, this.layerWeights(layer, d), select(h0, 0, i), c0 ? select(c0, 0, i) : null, batchSizes, d === 1);
+        const r = runLayer(this.mode, layerInput, this.layerWeights(layer, d), select(h0, 0, i), c0 ? select(c0, 0, i) : null, batchSizes, d === 1, this.resetAfter);
         outs.push(r.out);
         hs.push(r.hN);
         if (r.cN) cs.push(r.cN);
@@ -364,6 +381,7 @@ export class RNNBase extends Module {
     if (this.batchFirst) s += ', batch_first=True';
     if (this.dropout !== 0) s += `, dropout=${this.dropout}`;
     if (this.bidirectional) s += ', bidirectional=True';
+    if (!this.resetAfter) s += ', reset_after=False';
     return s;
   }
 }
@@ -402,11 +420,12 @@ export class RNN extends RNNBase {
 /**
  * `nn.GRU(input_size, hidden_size, …)`, PyTorch's equations:
  * r = σ(W_ir x + b_ir + W_hr h + b_hr), z = σ(W_iz x + b_iz + W_hz h + b_hz),
- * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h.
+ * n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), h' = (1 − z) ⊙ n + z ⊙ h; with
+ * `resetAfter: false`, n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn) (Keras/TF.js layers).
  * `forward(input, h0?)` → `[output, hN]`.
  */
 export class GRU extends RNNBase {
-  constructor(inputSize: number, hiddenSize: number, options: RNNBaseOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: GRUOptions = {}) {
     super('gru', inputSize, hiddenSize, options);
   }
 

@@ -1,0 +1,3 @@
+import { torchletProject } from '../../tooling/vitest.shared.js';
+
+export default torchletProject('train');
