@@ -24,11 +24,12 @@ const BUNDLERS: Bundler[] = ['esbuild', 'rolldown'];
 /**
  * Gzip budgets in bytes (1 KB = 1000 bytes). esbuild does not tree-shake a namespace inside
  * a namespace (`torch.nn.Linear`, `nn.functional.mseLoss`): all of nn and optim land in its
- * umbrella bundle, about 44 KB gzip more than rolldown (Vite's bundler), which does. Its
- * budget only guards against growth beyond that.
+ * umbrella bundle, about 44 KB gzip more than rolldown (Vite's bundler), which does, and its
+ * selective bundle is about 5 KB larger too. The 70/110 KB budgets bind rolldown's bundles;
+ * esbuild's only guard against growth beyond that.
  */
 export const BUDGETS: Record<Script, Record<Bundler, number>> = {
-  'selective (tensor + backend-cpu)': { esbuild: 70_000, rolldown: 70_000 },
+  'selective (tensor + backend-cpu)': { esbuild: 72_000, rolldown: 70_000 },
   'umbrella MLP (torchlet)': { esbuild: 135_000, rolldown: 110_000 },
 };
 

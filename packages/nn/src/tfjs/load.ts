@@ -75,7 +75,11 @@ function fileSource(path: string): Source {
   return {
     describe: path,
     read: async (rel) => {
-      const fs = (await import(/* @vite-ignore */ 'node:fs/promises')) as typeof import('node:fs/promises');
+      // process.getBuiltinModule, not import(): a browser bundler would try to resolve 'node:fs/promises'
+      const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs/promises') as
+        | typeof import('node:fs/promises')
+        | undefined;
+      if (!fs) fail(`cannot read ${path}: file paths need Node.js; in a browser give a URL`);
       const p = rel === null ? path : dir + rel;
       try {
         const b = await fs.readFile(p);
