@@ -294,9 +294,11 @@ export class HistoryLogger implements Callback {
   async onEpochEnd(_epoch: number, _logs: Logs, ctx: FitContext): Promise<void> {
     const text = this.render(ctx);
     if (this.options.write) return void (await this.options.write(text));
-    const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
-    if (!isNode) throw new ValueError('HistoryLogger: a file path needs Node.js; pass `write` elsewhere');
-    const fs = (await import(/* @vite-ignore */ 'node:fs/promises')) as typeof import('node:fs/promises');
+    // process.getBuiltinModule, not import(): a browser bundler would try to resolve 'node:fs/promises'
+    const fs = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:fs/promises') as
+      | typeof import('node:fs/promises')
+      | undefined;
+    if (!fs) throw new ValueError('HistoryLogger: a file path needs Node.js; pass `write` elsewhere');
     await fs.writeFile(this.options.path!, text);
   }
 }
