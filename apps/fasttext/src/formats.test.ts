@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Dictionary, tokenize } from './dictionary.js';
 import { InputError, decodeText, firstInvalidUtf8, formatOf, parseExamples, parseFastTextLine, readExamples, toFastTextLine } from './formats.js';
 import { parseArgs } from './cli.js';
-import { seededRandom } from './testing/random.js';
+import { seededRandom } from './random.js';
 
 describe('input formats', () => {
   test('fastText lines: labels anywhere on the line, several labels, blank lines skipped', () => {

@@ -14,6 +14,7 @@ import { all, fromHost, isfinite, tidy, type Tensor } from '@torchlet/tensor';
 import { Dictionary } from './dictionary.js';
 import type { Example } from './formats.js';
 import { FastTextModel } from './model.js';
+import { seededRandom } from './random.js';
 
 export interface TrainArgs {
   lr: number;
@@ -128,18 +129,6 @@ export interface TrainResult {
   loss: number;
 }
 
-/** A small seeded generator (mulberry32) for the label draw of multi-label lines. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function train(examples: readonly Example[], partial: Partial<TrainArgs> = {}, options: TrainOptions = {}): TrainResult {
   const args = effectiveArgs(partial);
   const t0 = performance.now();
@@ -183,7 +172,7 @@ function fit(model: FastTextModel, dict: Dictionary, lines: EncodedLine[], args:
     stream: options.stream ?? process.stderr,
     ...(options.progress !== undefined ? { enabled: options.progress } : {}),
   });
-  const draw = rng(args.seed ^ 0x5eed);
+  const draw = seededRandom(args.seed ^ 0x5eed); // the label draw of multi-label lines
   const B = args.batch;
   const offsets = new Int32Array(B);
   const targets = new Int32Array(B);

@@ -15,7 +15,7 @@ import { FastTextModel } from '../model.js';
 import { loadModel, serializeModel } from '../model-io.js';
 import { writeModelFiles } from '../model-files.js';
 import { effectiveArgs } from '../train.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../random.js';
 
 const SRC = dirname(dirname(fileURLToPath(import.meta.url)));
 

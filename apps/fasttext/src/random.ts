@@ -1,4 +1,4 @@
-/** mulberry32: random but reproducible from a seed (the kill delays, generated test inputs). */
+/** mulberry32: random but reproducible from a seed (multi-label draws in training, kill delays, generated test inputs). */
 export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
